@@ -1,0 +1,106 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Lattice.Contracts;
+using Lattice.Contracts.Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+
+namespace Lattice.Hosting.Apis;
+
+/// <summary>An Open Inference Protocol error: <c>{"error": "..."}</c> with its status (and Retry-After on 429).</summary>
+public sealed class OipErrorResult(int statusCode, string message, int retryAfterSeconds = 0) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
+{
+    public int StatusCode => statusCode;
+
+    int? IStatusCodeHttpResult.StatusCode => statusCode;
+
+    public string Message => message;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = statusCode;
+        if (retryAfterSeconds > 0)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        httpContext.Response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(httpContext.Response.Body, new InferenceErrorResponse(message),
+            ContractsJsonContext.Default.InferenceErrorResponse, httpContext.RequestAborted);
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        foreach (var status in new[] { StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound })
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(InferenceErrorResponse), ["application/json"]));
+        }
+    }
+}
+
+/// <summary>A 200 JSON body written with source-generated metadata.</summary>
+public sealed class OipJsonResult<T>(T value, JsonTypeInfo<T> typeInfo, int statusCode = StatusCodes.Status200OK) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
+{
+    public T Value => value;
+
+    int? IStatusCodeHttpResult.StatusCode => statusCode;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = statusCode;
+        httpContext.Response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(httpContext.Response.Body, value, typeInfo, httpContext.RequestAborted);
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
+    }
+}
+
+/// <summary>A JSON body written straight into the response pipe by a hot-path writer (no intermediate objects).</summary>
+/// <typeparam name="TContract">The contract type the body conforms to (for OpenAPI).</typeparam>
+public sealed class StreamedJsonResult<TContract>(Action<Utf8JsonWriter> write) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
+{
+    int? IStatusCodeHttpResult.StatusCode => StatusCodes.Status200OK;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        await using (var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { SkipValidation = true }))
+        {
+            write(writer);
+        }
+
+        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TContract), ["application/json"]));
+    }
+}
+
+internal static class ResponseHeaders
+{
+    public static void SetVersion(HttpResponse response, string model, string version, Routing.RouteReason reason)
+    {
+        var headers = response.Headers;
+        headers[ModelServerHeaders.ModelName] = model;
+        headers[ModelServerHeaders.ModelVersion] = version;
+        headers[ModelServerHeaders.Route] = reason switch
+        {
+            Routing.RouteReason.Explicit => "explicit",
+            Routing.RouteReason.Weighted => "weighted",
+            Routing.RouteReason.Sticky => "sticky",
+            _ => "default",
+        };
+    }
+}
