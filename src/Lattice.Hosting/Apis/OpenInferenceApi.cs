@@ -108,6 +108,12 @@ public static class OpenInferenceApi
             return UnknownModel(model);
         }
 
+        if (version is not null && !served.Snapshot.ByVersion.ContainsKey(version))
+        {
+            executor.RecordError(model, version, HostingTags.ErrorKinds.NotFound);
+            return UnknownVersion(model, version);
+        }
+
         var limits = json.Limits;
         var (bodyStatus, body) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
         ParsedInferenceRequest request;

@@ -200,7 +200,7 @@ public static class TextClassificationApi
             }
             catch (JsonException ex)
             {
-                var depth = ex.Message.Contains("depth", StringComparison.OrdinalIgnoreCase);
+                var depth = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
                 var message = depth
                     ? $"The JSON nests deeper than {limits.MaxJsonDepth} levels (limit MaxJsonDepth)."
                     : "The body is not a valid request: " + ex.Message.Split(" Path:")[0];

@@ -44,6 +44,7 @@ internal sealed partial class ModelExecutor(
     ILogger<ModelExecutor> logger)
 {
     private const int MaxRouteAttempts = 8;
+    private ModelServerOptions? _lastValid;
 
     public ModelRepository Repository => repository;
 
@@ -52,10 +53,24 @@ internal sealed partial class ModelExecutor(
     /// <summary>The plan for a model under the current policy (cached until the snapshot or configuration changes).</summary>
     public RoutePlan Plan(ServedModel model)
     {
-        var policy = options.CurrentValue.Models.TryGetValue(model.Name, out var settings) ? settings?.Traffic : null;
+        var policy = CurrentOptions().Models.TryGetValue(model.Name, out var settings) ? settings?.Traffic : null;
         var plan = RoutePlan.Get(model.CachedPlan, model.Snapshot, policy);
         model.CachedPlan = plan;
         return plan;
+    }
+
+    /// <summary>The current options, or the last valid ones when a configuration reload made them invalid.</summary>
+    private ModelServerOptions CurrentOptions()
+    {
+        try
+        {
+            return _lastValid = options.CurrentValue;
+        }
+        catch (OptionsValidationException ex)
+        {
+            LogInvalidReload(ex.Message);
+            return _lastValid ?? new ModelServerOptions();
+        }
     }
 
     /// <summary>The version a metadata call describes: the named one, or the one the policy would choose without a key.</summary>
@@ -334,6 +349,9 @@ internal sealed partial class ModelExecutor(
 
         return true;
     }
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Error, Message = "The reloaded model server configuration is invalid ({Failures}); the last valid traffic policy stays in force")]
+    private partial void LogInvalidReload(string failures);
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "{ModelName} version {ModelVersion} scored {Items} items ({Route}) in {ElapsedMs} ms")]
     private partial void LogPrediction(string modelName, string modelVersion, int items, RouteReason route, double elapsedMs);
