@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -62,29 +63,74 @@ public sealed class OipJsonResult<T>(T value, JsonTypeInfo<T> typeInfo, int stat
     }
 }
 
-/// <summary>A JSON body written straight into the response pipe by a hot-path writer (no intermediate objects).</summary>
+/// <summary>A JSON body written by a hot-path writer into a reused per-thread buffer, then sent with a Content-Length.</summary>
 /// <typeparam name="TContract">The contract type the body conforms to (for OpenAPI).</typeparam>
 public sealed class StreamedJsonResult<TContract>(Action<Utf8JsonWriter> write) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
 {
     int? IStatusCodeHttpResult.StatusCode => StatusCodes.Status200OK;
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json; charset=utf-8";
-        await using (var writer = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { SkipValidation = true }))
+        var buffer = JsonBuffer.Rent();
+        try
         {
-            write(writer);
+            write(buffer.Writer);
+            buffer.Writer.Flush();
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json; charset=utf-8";
+            response.ContentLength = buffer.Output.WrittenCount;
+            response.BodyWriter.Write(buffer.Output.WrittenSpan); // copies: the buffer is free again before any await
+        }
+        finally
+        {
+            buffer.Return();
         }
 
-        await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        var flush = response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(TContract), ["application/json"]));
+    }
+}
+
+/// <summary>A per-thread output buffer and JSON writer, reused across responses so writing allocates nothing.</summary>
+internal sealed class JsonBuffer
+{
+    [ThreadStatic]
+    private static JsonBuffer? _cached;
+
+    private JsonBuffer()
+    {
+        Output = new ArrayBufferWriter<byte>(1024);
+        Writer = new Utf8JsonWriter(Output, new JsonWriterOptions { SkipValidation = true });
+    }
+
+    public ArrayBufferWriter<byte> Output { get; }
+
+    public Utf8JsonWriter Writer { get; }
+
+    public static JsonBuffer Rent()
+    {
+        var buffer = _cached ?? new JsonBuffer();
+        _cached = null;
+        return buffer;
+    }
+
+    public void Return()
+    {
+        if (Output.Capacity > 256 * 1024)
+        {
+            return; // a huge batch response: let it go rather than pin its memory to the thread
+        }
+
+        Output.ResetWrittenCount();
+        Writer.Reset(Output);
+        _cached = this;
     }
 }
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lattice.Hosting.Apis;
 
@@ -27,20 +28,24 @@ public static class OpenInferenceApi
     public static IEndpointRouteBuilder MapOpenInferenceApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        // Singletons resolved once: a handler that asks DI for them would make every request create a service scope.
+        var executor = endpoints.ServiceProvider.GetRequiredService<ModelExecutor>();
+        var json = endpoints.ServiceProvider.GetRequiredService<ModelServerJson>();
         var v2 = endpoints.MapGroup("/v2").WithTags(Tag);
         v2.MapGet("", ServerMetadata).WithName("OipServerMetadata").WithSummary("Server name, version and extensions");
         v2.MapGet("/health/live", ServerLive).WithName("OipServerLive").WithSummary("Whether the server can answer");
-        v2.MapGet("/health/ready", ServerReady).WithName("OipServerReady").WithSummary("Whether every model has a version ready (503 otherwise)");
-        v2.MapGet("/models/{model}", (string model, ModelExecutor executor) => ModelMetadata(model, null, executor))
+        v2.MapGet("/health/ready", () => ServerReady(executor)).WithName("OipServerReady").WithSummary("Whether every model has a version ready (503 otherwise)");
+        v2.MapGet("/models/{model}", (string model) => ModelMetadata(model, null, executor))
             .WithName("OipModelMetadata").WithSummary("Metadata of a model (the version the policy would choose)");
-        v2.MapGet("/models/{model}/versions/{version}", ModelMetadata).WithName("OipModelVersionMetadata").WithSummary("Metadata of one model version");
-        v2.MapGet("/models/{model}/ready", (string model, ModelExecutor executor) => ModelReady(model, null, executor))
+        v2.MapGet("/models/{model}/versions/{version}", (string model, string version) => ModelMetadata(model, version, executor)).WithName("OipModelVersionMetadata").WithSummary("Metadata of one model version");
+        v2.MapGet("/models/{model}/ready", (string model) => ModelReady(model, null, executor))
             .WithName("OipModelReady").WithSummary("Whether a model has a version ready (503 otherwise)");
-        v2.MapGet("/models/{model}/versions/{version}/ready", ModelReady).WithName("OipModelVersionReady").WithSummary("Whether one model version is ready");
-        v2.MapPost("/models/{model}/infer", (string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken) =>
+        v2.MapGet("/models/{model}/versions/{version}/ready", (string model, string version) => ModelReady(model, version, executor)).WithName("OipModelVersionReady").WithSummary("Whether one model version is ready");
+        v2.MapPost("/models/{model}/infer", (string model, HttpContext context, CancellationToken cancellationToken) =>
                 Infer(model, null, context, executor, json, cancellationToken))
             .Accepts<InferenceRequest>("application/json").WithName("OipInfer").WithSummary("Inference on the version the traffic policy chooses");
-        v2.MapPost("/models/{model}/versions/{version}/infer", Infer)
+        v2.MapPost("/models/{model}/versions/{version}/infer", (string model, string version, HttpContext context, CancellationToken cancellationToken) =>
+                Infer(model, version, context, executor, json, cancellationToken))
             .Accepts<InferenceRequest>("application/json").WithName("OipInferVersion").WithSummary("Inference on one model version");
         return endpoints;
     }

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lattice.Hosting.Apis;
 
@@ -26,30 +27,34 @@ public static class TextClassificationApi
     public static IEndpointRouteBuilder MapTextClassificationApi(this IEndpointRouteBuilder endpoints, string route, string model)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        // Singletons resolved once: a handler that asks DI for them would make every request create a service scope.
+        var executor = endpoints.ServiceProvider.GetRequiredService<ModelExecutor>();
+        var json = endpoints.ServiceProvider.GetRequiredService<ModelServerJson>();
         var group = endpoints.MapGroup(route).WithTags(model);
-        group.MapPost("", (HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken) =>
+        group.MapPost("", (HttpContext context, CancellationToken cancellationToken) =>
                 ClassifyAsync(model, context, executor, json, cancellationToken))
             .Accepts<TextClassificationRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesInferenceProblems()
             .WithName(Name(model, "Classify"))
             .WithSummary($"Classify one text with the {model} model");
 
         // A literal ':' cannot follow an empty segment in a route template, so the batch route is mapped on the parent.
-        endpoints.MapPost(route + ":batch", (HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken) =>
+        endpoints.MapPost(route + ":batch", (HttpContext context, CancellationToken cancellationToken) =>
                 ClassifyBatchAsync(model, context, executor, json, cancellationToken))
             .WithTags(model)
             .Accepts<TextClassificationBatchRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesInferenceProblems()
             .WithName(Name(model, "ClassifyBatch"))
             .WithSummary($"Classify several texts with the {model} model (one version answers them all)");
         return endpoints;
     }
+
+    private static RouteHandlerBuilder ProducesInferenceProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static string Name(string model, string action) => char.ToUpperInvariant(model[0]) + model[1..] + action;
 

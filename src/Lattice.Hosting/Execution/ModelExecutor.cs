@@ -136,17 +136,7 @@ internal sealed partial class ModelExecutor(
             {
                 var started = timeProvider.GetTimestamp();
                 var tags = Tags(model, version);
-                telemetry.InFlight.Add(1, tags);
-                try
-                {
-                    Predict(version.Adapter, inputs, outputs);
-                }
-                finally
-                {
-                    telemetry.InFlight.Add(-1, tags);
-                }
-
-                telemetry.BatchSize.Record(inputs.Length, tags);
+                Predict(version.Adapter, inputs, outputs, tags);
                 return ValueTask.FromResult(Complete(model, route, inputs, outputs, started, tags));
             }
         }
@@ -173,22 +163,13 @@ internal sealed partial class ModelExecutor(
 
             var started = timeProvider.GetTimestamp();
             var tags = Tags(model, version);
-            telemetry.InFlight.Add(1, tags);
-            try
+            if (inputs.Length == 1 && version.Batcher is { } batcher)
             {
-                if (inputs.Length == 1 && version.Batcher is { } batcher)
-                {
-                    await batcher.PredictAsync(inputs[0], outputs);
-                }
-                else
-                {
-                    Predict(version.Adapter, inputs, outputs);
-                    telemetry.BatchSize.Record(inputs.Length, tags);
-                }
+                await batcher.PredictAsync(inputs[0], outputs);
             }
-            finally
+            else
             {
-                telemetry.InFlight.Add(-1, tags);
+                Predict(version.Adapter, inputs, outputs, tags);
             }
 
             return Complete(model, route, inputs, outputs, started, tags);
@@ -217,6 +198,23 @@ internal sealed partial class ModelExecutor(
 
     private static TagList Tags(ServedModel model, LoadedVersion version) =>
         new() { { HostingTags.Model, model.Name }, { HostingTags.Version, version.Version } };
+
+    /// <summary>
+    /// One model call. Multi-item calls are recorded in the batch size histogram; single items are not (the request
+    /// counter already counts them, and one histogram record per request is measurable at these rates).
+    /// </summary>
+    private void Predict(IModelAdapter adapter, ModelInput[] inputs, float[] outputs, in TagList tags)
+    {
+        if (inputs.Length == 1)
+        {
+            adapter.Predict(inputs[0], outputs);
+        }
+        else
+        {
+            adapter.PredictBatch(inputs, outputs);
+            telemetry.BatchSize.Record(inputs.Length, tags);
+        }
+    }
 
     private static void Predict(IModelAdapter adapter, ModelInput[] inputs, float[] outputs)
     {

@@ -27,57 +27,35 @@ internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
             return (BodyStatus.TooLarge, default);
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)declared.Value : 4096);
-        var length = 0;
-        try
+        var reader = request.BodyReader;
+        while (true)
         {
-            while (true)
+            var read = await reader.ReadAsync(cancellationToken);
+            var buffered = read.Buffer;
+            if (buffered.Length > limit)
             {
-                if (length == buffer.Length)
-                {
-                    if (length >= limit + 1)
-                    {
-                        break;
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit + 1));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > limit)
-                {
-                    break;
-                }
+                reader.AdvanceTo(buffered.Start, buffered.End);
+                return (BodyStatus.TooLarge, default);
             }
-        }
-        catch
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
-        }
 
-        if (length > limit)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (BodyStatus.TooLarge, default);
-        }
+            if (!read.IsCompleted)
+            {
+                reader.AdvanceTo(buffered.Start, buffered.End); // nothing consumed: wait for the rest
+                continue;
+            }
 
-        if (length == 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            return (BodyStatus.Empty, default);
-        }
+            if (buffered.IsEmpty)
+            {
+                reader.AdvanceTo(buffered.End);
+                return (BodyStatus.Empty, default);
+            }
 
-        return (BodyStatus.Ok, new RequestBody(buffer, length));
+            var length = (int)buffered.Length;
+            var copy = ArrayPool<byte>.Shared.Rent(length);
+            buffered.CopyTo(copy);
+            reader.AdvanceTo(buffered.End);
+            return (BodyStatus.Ok, new RequestBody(copy, length));
+        }
     }
 
     public void Dispose()

@@ -41,6 +41,7 @@ internal sealed partial class ModelRepository : IDisposable
             StringComparer.Ordinal);
         Root = rootResolver.Resolve(current.Root, [.. Models.Keys]);
         telemetry.ObserveGauge("lattice.hosting.queue.depth", "{request}", "Requests waiting in a model's bulkhead queue and micro-batch queues.", ObserveQueueDepth);
+        telemetry.ObserveGauge("lattice.hosting.inflight", "{request}", "Requests holding a model version now (routed, predicting or writing the answer).", ObserveInFlight);
         telemetry.ObserveGauge("lattice.hosting.model.versions", "{version}", "Versions of a model loaded and taking traffic.", ObserveVersions);
     }
 
@@ -305,6 +306,18 @@ internal sealed partial class ModelRepository : IDisposable
             }
 
             yield return new Measurement<long>(depth, new KeyValuePair<string, object?>(HostingTags.Model, model.Name));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveInFlight()
+    {
+        foreach (var model in Models.Values)
+        {
+            foreach (var version in model.Snapshot.Ordered)
+            {
+                yield return new Measurement<long>(version.Leases,
+                    new KeyValuePair<string, object?>(HostingTags.Model, model.Name), new KeyValuePair<string, object?>(HostingTags.Version, version.Version));
+            }
         }
     }
 

@@ -24,7 +24,6 @@ public sealed class HostingTelemetry : IDisposable
         Duration = _meter.CreateHistogram<double>("lattice.hosting.request.duration", "s", "Time from routing to result of an inference request.");
         BatchSize = _meter.CreateHistogram("lattice.hosting.batch.size", "{item}", "Items per model call (micro-batches and batch requests).",
             tags: null, advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
-        InFlight = _meter.CreateUpDownCounter<long>("lattice.hosting.inflight", "{request}", "Inference requests being computed now.");
         Shadow = _meter.CreateCounter<long>("lattice.hosting.shadow.predictions", "{request}", "Shadow predictions by model, version, outcome and agreement with the primary.");
         LoadFailures = _meter.CreateCounter<long>("lattice.hosting.model.load_failures", "{version}", "Model versions refused at load, by reason.");
         Loads = _meter.CreateCounter<long>("lattice.hosting.model.loads", "{version}", "Model versions loaded and warmed up.");
@@ -40,8 +39,6 @@ public sealed class HostingTelemetry : IDisposable
     public Histogram<double> Duration { get; }
 
     public Histogram<long> BatchSize { get; }
-
-    public UpDownCounter<long> InFlight { get; }
 
     public Counter<long> Shadow { get; }
 

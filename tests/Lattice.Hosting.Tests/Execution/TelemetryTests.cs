@@ -14,6 +14,7 @@ public sealed class TelemetryTests
         using var client = sut.CreateClient();
         await client.PostAsync("/v1/sentiment", """{"text": "positive"}""");
         await client.PostAsync("/v1/sentiment?version=1", """{"text": "positive"}""");
+        await client.PostAsync("/v1/sentiment:batch", """{"texts": ["positive", "negative"]}""");
         await client.PostAsync("/v1/sentiment", """{"text": ""}""");
         await client.PostAsync("/v2/models/sentiment/versions/9/infer", "{}");
 
