@@ -42,6 +42,8 @@ public static class PlatformEnvironment
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{replica.Port}",
+            // Unprefixed too: it outranks a "Urls" in the process's appsettings.json.
+            ["URLS"] = $"http://127.0.0.1:{replica.Port}",
             ["ASPNETCORE_ENVIRONMENT"] = plan.EnvironmentName,
             ["DOTNET_ENVIRONMENT"] = plan.EnvironmentName,
             ["OTEL_SERVICE_NAME"] = component.Name,
@@ -69,11 +71,11 @@ public static class PlatformEnvironment
                 variables["Orchestrator__PipelinesPath"] = Path.Combine(plan.RepositoryRoot, "pipelines");
                 break;
             case ComponentKind.Gateway:
-                variables["Gateway__BootstrapAdminKey"] = adminKey;
-                variables["Gateway__DataFolder"] = plan.DataFolder;
+                variables["Lattice__Gateway__Auth__BootstrapAdminKey"] = adminKey;
+                variables["Lattice__Gateway__Auth__DataFolder"] = plan.DataFolder;
                 break;
             case ComponentKind.Service:
-                variables["ModelServer__RepositoryPath"] = Path.Combine(plan.RepositoryRoot, "models");
+                variables["Lattice__ModelServer__Root"] = Path.Combine(plan.RepositoryRoot, "models");
                 break;
         }
 
