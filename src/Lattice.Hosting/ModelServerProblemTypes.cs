@@ -24,9 +24,6 @@ public static class ModelServerProblemTypes
 /// <summary>Response headers every inference response carries.</summary>
 public static class ModelServerHeaders
 {
-    /// <summary>The model that answered.</summary>
-    public const string ModelName = "X-Model-Name";
-
     /// <summary>The version that answered.</summary>
     public const string ModelVersion = "X-Model-Version";
 

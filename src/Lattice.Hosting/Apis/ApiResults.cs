@@ -136,10 +136,9 @@ internal sealed class JsonBuffer
 
 internal static class ResponseHeaders
 {
-    public static void SetVersion(HttpResponse response, string model, string version, Routing.RouteReason reason)
+    public static void SetVersion(HttpResponse response, string version, Routing.RouteReason reason)
     {
         var headers = response.Headers;
-        headers[ModelServerHeaders.ModelName] = model;
         headers[ModelServerHeaders.ModelVersion] = version;
         headers[ModelServerHeaders.Route] = reason switch
         {

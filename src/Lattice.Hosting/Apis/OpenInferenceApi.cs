@@ -162,7 +162,7 @@ public static class OpenInferenceApi
                     $"Model '{model}' is at its concurrency and queue limits; retry after {result.RetryAfterSeconds} s.", result.RetryAfterSeconds);
             }
 
-            ResponseHeaders.SetVersion(context.Response, model, chosen.Version, result.Reason);
+            ResponseHeaders.SetVersion(context.Response, chosen.Version, result.Reason);
             ShadowWork.Schedule(context, executor, served, result, inputs, outputs);
             var signature = chosen.Signature;
             var id = request.Id;

@@ -276,7 +276,7 @@ public static class TextClassificationApi
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests), null, null, null);
             }
 
-            ResponseHeaders.SetVersion(context.Response, model, chosen.Version, result.Reason);
+            ResponseHeaders.SetVersion(context.Response, chosen.Version, result.Reason);
             ShadowWork.Schedule(context, executor, served, result, inputs, outputs);
             return new Outcome(null, chosen.Signature, chosen.Version, outputs);
         }

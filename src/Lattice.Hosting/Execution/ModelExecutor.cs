@@ -184,7 +184,7 @@ internal sealed partial class ModelExecutor(
     {
         var version = route.Version!;
         var seconds = timeProvider.GetElapsedTime(started).TotalSeconds;
-        telemetry.Requests.Add(1, tags);
+        version.Requests.Increment();
         telemetry.Duration.Record(seconds, tags);
         Activity.Current?.SetTag("lattice.model", model.Name).SetTag("lattice.model.version", version.Version);
         RecordPredictions(version, shadow: false, inputs, outputs, seconds);

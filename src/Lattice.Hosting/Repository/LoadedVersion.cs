@@ -14,8 +14,9 @@ internal sealed class LoadedVersion : IDisposable
     private volatile bool _retired;
     private int _disposed;
 
-    public LoadedVersion(string modelName, string version, IModelAdapter adapter, string fingerprint, MicroBatcher? batcher)
+    public LoadedVersion(string modelName, string version, IModelAdapter adapter, string fingerprint, MicroBatcher? batcher, RequestCount? requests = null)
     {
+        Requests = requests ?? new RequestCount();
         ModelName = modelName;
         Version = version;
         Adapter = adapter;
@@ -35,6 +36,9 @@ internal sealed class LoadedVersion : IDisposable
 
     /// <summary>Names, sizes and times of the version's files when it was loaded; a change reloads it.</summary>
     public string Fingerprint { get; }
+
+    /// <summary>Requests this version answered (shared with earlier loads of the same version name).</summary>
+    public RequestCount Requests { get; }
 
     /// <summary>The micro-batcher, when batching is on for this version.</summary>
     public MicroBatcher? Batcher { get; }

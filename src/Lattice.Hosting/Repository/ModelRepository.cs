@@ -40,6 +40,7 @@ internal sealed partial class ModelRepository : IDisposable
             r => new ServedModel(r.Name, r.Loader, Settings(current, r.Name).Bulkhead),
             StringComparer.Ordinal);
         Root = rootResolver.Resolve(current.Root, [.. Models.Keys]);
+        telemetry.ObserveCounter("lattice.hosting.requests", "{request}", "Inference requests answered, by model and version.", ObserveRequests);
         telemetry.ObserveGauge("lattice.hosting.queue.depth", "{request}", "Requests waiting in a model's bulkhead queue and micro-batch queues.", ObserveQueueDepth);
         telemetry.ObserveGauge("lattice.hosting.inflight", "{request}", "Requests holding a model version now (routed, predicting or writing the answer).", ObserveInFlight);
         telemetry.ObserveGauge("lattice.hosting.model.versions", "{version}", "Versions of a model loaded and taking traffic.", ObserveVersions);
@@ -173,7 +174,8 @@ internal sealed partial class ModelRepository : IDisposable
             var batcher = settings.Enabled ?? adapter.Signature.PrefersBatching
                 ? new MicroBatcher(adapter, source.ModelName, source.Version, settings, _telemetry)
                 : null;
-            var loaded = new LoadedVersion(source.ModelName, source.Version, adapter, fingerprint, batcher);
+            var loaded = new LoadedVersion(source.ModelName, source.Version, adapter, fingerprint, batcher,
+                model.RequestCounts.GetOrAdd(source.Version, _ => new RequestCount()));
             _telemetry.Loads.Add(1, new(HostingTags.Model, source.ModelName), new(HostingTags.Version, source.Version));
             LogVersionLoaded(source.ModelName, source.Version, adapter.Signature.Platform, batcher is not null, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return loaded;
@@ -306,6 +308,18 @@ internal sealed partial class ModelRepository : IDisposable
             }
 
             yield return new Measurement<long>(depth, new KeyValuePair<string, object?>(HostingTags.Model, model.Name));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveRequests()
+    {
+        foreach (var model in Models.Values)
+        {
+            foreach (var (version, count) in model.RequestCounts)
+            {
+                yield return new Measurement<long>(count.Value,
+                    new KeyValuePair<string, object?>(HostingTags.Model, model.Name), new KeyValuePair<string, object?>(HostingTags.Version, version));
+            }
         }
     }
 

@@ -36,6 +36,9 @@ internal sealed class ServedModel : IDisposable
     /// <summary>Versions refused at load, with the fingerprint of the files that failed (retried when they change).</summary>
     public Dictionary<string, string> Refused { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Requests answered per version name; survives reloads of a version so the counter stays monotonic.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, RequestCount> RequestCounts { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The last compiled route plan; rebuilt when the snapshot or the policy options change.</summary>
     internal RoutePlan? CachedPlan { get; set; }
 
@@ -66,4 +69,14 @@ internal sealed class ModelSnapshot
     public LoadedVersion? Latest => Ordered.Length == 0 ? null : Ordered[^1];
 
     public bool IsEmpty => Ordered.Length == 0;
+}
+
+/// <summary>A request total bumped with one interlocked add on the hot path and read by an observable counter.</summary>
+internal sealed class RequestCount
+{
+    private long _value;
+
+    public long Value => Interlocked.Read(ref _value);
+
+    public void Increment() => Interlocked.Increment(ref _value);
 }

@@ -19,7 +19,6 @@ public sealed class HostingTelemetry : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _meter = meterFactory.Create(Name);
-        Requests = _meter.CreateCounter<long>("lattice.hosting.requests", "{request}", "Inference requests answered, by model and version.");
         Errors = _meter.CreateCounter<long>("lattice.hosting.errors", "{request}", "Failed inference requests by model, version and kind.");
         Duration = _meter.CreateHistogram<double>("lattice.hosting.request.duration", "s", "Time from routing to result of an inference request.");
         BatchSize = _meter.CreateHistogram("lattice.hosting.batch.size", "{item}", "Items per model call (micro-batches and batch requests).",
@@ -32,8 +31,6 @@ public sealed class HostingTelemetry : IDisposable
     /// <summary>The ActivitySource for model loads and micro-batches (request spans come from ASP.NET Core).</summary>
     public static ActivitySource ActivitySource { get; } = new(Name);
 
-    public Counter<long> Requests { get; }
-
     public Counter<long> Errors { get; }
 
     public Histogram<double> Duration { get; }
@@ -45,6 +42,10 @@ public sealed class HostingTelemetry : IDisposable
     public Counter<long> LoadFailures { get; }
 
     public Counter<long> Loads { get; }
+
+    /// <summary>Registers an observable counter (monotonic totals kept by the repository without per-request instrument calls).</summary>
+    public void ObserveCounter(string name, string unit, string description, Func<IEnumerable<Measurement<long>>> observe) =>
+        _meter.CreateObservableCounter(name, observe, unit, description);
 
     /// <summary>Registers an observable gauge; the repository reports queue depth and loaded versions through it.</summary>
     public void ObserveGauge(string name, string unit, string description, Func<IEnumerable<Measurement<long>>> observe) =>
