@@ -47,6 +47,10 @@ public static class OpenInferenceApi
         v2.MapPost("/models/{model}/versions/{version}/infer", (string model, string version, HttpContext context, CancellationToken cancellationToken) =>
                 Infer(model, version, context, executor, json, cancellationToken))
             .Accepts<InferenceRequest>("application/json").WithName("OipInferVersion").WithSummary("Inference on one model version");
+
+        // Anything else under /v2 (an unknown path, or a known path with another method) keeps the protocol's error shape.
+        v2.Map("/{**rest}", (string? rest) => new OipErrorResult(StatusCodes.Status404NotFound, $"There is no Open Inference Protocol endpoint /v2/{rest} for this method."))
+            .ExcludeFromDescription();
         return endpoints;
     }
 

@@ -86,6 +86,19 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     }
 
     [Theory]
+    [InlineData("GET", "/v2/models/sentiment/infer")]
+    [InlineData("POST", "/v2/models/sentiment/metadata")]
+    [InlineData("DELETE", "/v2/models/sentiment")]
+    public async Task UnknownEndpointOrMethod_UnderV2_Returns404ErrorObject(string method, string path)
+    {
+        var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        AssertErrorShape(body, response);
+    }
+
+    [Theory]
     [InlineData("/v2/models/sentiment/ready")]
     [InlineData("/v2/models/sentiment/versions/1/ready")]
     public async Task ModelReady_Loaded_Returns200Ready(string path)
