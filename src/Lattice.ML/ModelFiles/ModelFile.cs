@@ -140,7 +140,7 @@ public sealed class ModelFile
             throw Fail(ModelFileError.Malformed, name, $"it declares {sectionCount} sections, more than {ModelFileFormat.MaxSections}");
         }
 
-        var metadata = ParseMetadata(span.Slice(ModelFileFormat.HeaderSize, (int)metadataLength), name);
+        var metadata = ParseMetadata(bytes.AsMemory(ModelFileFormat.HeaderSize, (int)metadataLength), name);
         var (sections, ordered) = ParseSections(span, ModelFileFormat.HeaderSize + (int)metadataLength, (int)sectionCount, dataEnd, name);
         return new ModelFile(bytes, version, metadata, sections, ordered);
     }
@@ -173,14 +173,14 @@ public sealed class ModelFile
     public T[] ToArray<T>(string name)
         where T : unmanaged => GetSpan<T>(name).ToArray();
 
-    private static ModelMetadata ParseMetadata(ReadOnlySpan<byte> json, string name)
+    private static ModelMetadata ParseMetadata(ReadOnlyMemory<byte> json, string name)
     {
         ModelMetadata? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize(json, ModelFileJsonContext.Default.ModelMetadata);
+            metadata = ModelMetadataJson.Read(json);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
             throw new ModelFileException(ModelFileError.Malformed, $"Cannot load {name}: its metadata is not valid JSON ({ex.Message}).", ex);
         }
