@@ -13,10 +13,22 @@ internal static class Experiment
     {
         var savePath = overrides.FirstOrDefault(o => o.StartsWith("save=", StringComparison.Ordinal))?[5..];
         overrides = overrides.Where(o => !o.StartsWith("save=", StringComparison.Ordinal)).ToList();
+        var folds = overrides.FirstOrDefault(o => o.StartsWith("cv=", StringComparison.Ordinal)) is { } cv ? int.Parse(cv[3..], CultureInfo.InvariantCulture) : 0;
+        var overridesList = overrides.Where(o => !o.StartsWith("cv=", StringComparison.Ordinal)).ToList();
+        overrides = overridesList;
+        var noValidation = overridesList.Remove("novalidation");
         var dataset = TextDatasets.Load(task);
         var options = Apply(TextTaskPresets.For(task), overrides);
+        if (folds > 1)
+        {
+            var cvReport = CrossValidation.Run(dataset.Train, folds, 7, (train, test) =>
+                Evaluate(TextClassifierTrainer.Train(train, dataset.Labels, options).Classifier, test));
+            Console.WriteLine($"{task} {string.Join(' ', overrides)}: {folds}-fold CV accuracy {cvReport.MeanAccuracy:P2} ± {cvReport.AccuracyStandardDeviation:P2}, macro-F1 {cvReport.MeanMacroF1:P2}");
+            return 0;
+        }
+
         var watch = Stopwatch.StartNew();
-        var result = TextClassifierTrainer.Train(dataset.Train, dataset.Labels, options, dataset.Description);
+        var result = TextClassifierTrainer.Train(dataset.Train, dataset.Labels, options, dataset.Description, validation: noValidation ? null : dataset.Validation);
         var seconds = watch.Elapsed.TotalSeconds;
         Console.WriteLine($"{task}: trained in {seconds:F1}s, epochs {result.Epochs}, rows {result.Classifier.FeatureCount}, T {result.Classifier.Model.Temperature:F3}");
         foreach (var e in result.History)
@@ -32,6 +44,11 @@ internal static class Experiment
         watch.Restart();
         var report = Evaluate(result.Classifier, dataset.Test);
         Console.WriteLine($"  evaluated {dataset.Test.Count} in {watch.Elapsed.TotalSeconds:F2}s = {dataset.Test.Count / watch.Elapsed.TotalSeconds:F0}/s");
+        if (dataset.Validation is { } dev)
+        {
+            Print("validation", Evaluate(result.Classifier, dev), false);
+        }
+
         Print("test", report, task == "language");
         foreach (var (name, set) in dataset.ExtraTests)
         {

@@ -6,6 +6,7 @@ return args switch
     ["predict", var model, var input] => Predict.Run(model, input),
     ["profile", var model, var input] => Profile.Run(model, input),
     ["diag", var model] => Diag.Run(model),
+    ["unicode-table", var path] => UnicodeTableGenerator.Run(path),
     _ => Usage(),
 };
 

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Lattice.ML.ModelFiles;
 
 namespace Lattice.ML.Classification;
@@ -57,16 +59,8 @@ internal abstract class LinearModel
     public void ToProbabilities(ReadOnlySpan<float> scores, Span<float> probabilities) =>
         Softmax(scores[..ClassCount], 1f / Temperature, probabilities[..ClassCount]);
 
-    /// <summary>Numerically stable softmax of scores / T (TensorPrimitives.SoftMax does not subtract the maximum,
-    /// and naive-Bayes log-likelihoods of long texts underflow without it).</summary>
-    public static void Softmax(ReadOnlySpan<float> scores, float inverseTemperature, Span<float> probabilities)
-    {
-        var max = TensorPrimitives.Max(scores);
-        TensorPrimitives.Subtract(scores, max, probabilities);
-        TensorPrimitives.Multiply(probabilities, inverseTemperature, probabilities);
-        TensorPrimitives.Exp(probabilities, probabilities);
-        TensorPrimitives.Divide(probabilities, TensorPrimitives.Sum<float>(probabilities), probabilities);
-    }
+    public static void Softmax(ReadOnlySpan<float> scores, float inverseTemperature, Span<float> probabilities) =>
+        VectorMath.Softmax(scores, inverseTemperature, probabilities);
 
     protected static float[] ReadFloats(ModelFile file, string name)
     {
@@ -122,7 +116,12 @@ internal sealed class DenseLinearModel : LinearModel
         }
 
         Weights = weights;
+        _stride = RowKernel.Stride(bias.Length);
+        _padded = _stride == bias.Length ? weights : RowKernel.Pad(weights, bias.Length);
     }
+
+    private readonly int _stride;
+    private float[] _padded;
 
     public float[] Weights { get; }
 
@@ -134,29 +133,44 @@ internal sealed class DenseLinearModel : LinearModel
         Bias.CopyTo(scores);
         scores = scores[..classes];
         var weights = Weights.AsSpan();
-        if (classes <= 4)
+        if (classes == 2)
         {
-            // Small outputs (binary tasks): a plain loop beats the call overhead of the vector kernels.
+            // Binary tasks: two running sums in registers.
+            float s0 = scores[0], s1 = scores[1];
             for (var i = 0; i < rows.Length; i++)
             {
-                var row = weights.Slice(rows[i] * classes, classes);
-                var value = values[i];
-                for (var c = 0; c < row.Length; c++)
-                {
-                    scores[c] += value * row[c];
-                }
+                var offset = rows[i] * 2;
+                s0 += values[i] * weights[offset];
+                s1 += values[i] * weights[offset + 1];
+            }
+
+            scores[0] = s0;
+            scores[1] = s1;
+            return;
+        }
+
+        if (_stride == classes)
+        {
+            for (var i = 0; i < rows.Length; i++)
+            {
+                VectorMath.MultiplyAdd(weights.Slice(rows[i] * classes, classes), values[i], scores);
             }
 
             return;
         }
 
-        for (var i = 0; i < rows.Length; i++)
-        {
-            TensorPrimitives.MultiplyAdd(weights.Slice(rows[i] * classes, classes), values[i], scores, scores);
-        }
+        var accumulator = RowKernel.GetScratch(_stride, 0).Accumulator.AsSpan(0, _stride);
+        accumulator.Clear();
+        Bias.CopyTo(accumulator);
+        RowKernel.AddRows(_padded, _stride, rows, values, accumulator);
+        accumulator[..classes].CopyTo(scores);
     }
 
-    public override void RoundToHalf() => Round(Weights);
+    public override void RoundToHalf()
+    {
+        Round(Weights);
+        _padded = _stride == Bias.Length ? Weights : RowKernel.Pad(Weights, Bias.Length);
+    }
 
     public override void WriteTo(ModelFileWriter writer, bool halfPrecision)
     {
@@ -211,13 +225,18 @@ internal sealed class SparseLinearModel : LinearModel
         Classes = classes;
         Deltas = deltas;
         ClassBase = classBase;
-        (_denseSlot, _denseRows) = ExpandBusyRows();
+        _paddedBase = RowKernel.Pad(classBase, classBase.Length);
+        (_rowInfo, _entries, _denseRows) = BuildLayout();
     }
 
-    // Rows with many exceptions (short n-grams shared by many languages) are expanded to full rows and
-    // scored with SIMD; scattering 30 exceptions one by one costs more than 5 vector multiply-adds.
-    private readonly int[] _denseSlot;
-    private readonly float[] _denseRows;
+    // Scoring layout, derived from the stored arrays. One 8-byte RowInfo per row says where its data is:
+    // Count ≥ 0: that many (class, delta) entries at Offset, interleaved so a row is one cache line;
+    // Count < 0: a busy row (a short n-gram shared by many classes), expanded to a full padded row at
+    // slot -1 - Count and scored with the SIMD kernel, cheaper than scattering dozens of entries.
+    private RowInfo[] _rowInfo;
+    private Entry[] _entries;
+    private float[] _denseRows;
+    private readonly float[] _paddedBase;
 
     public int[] RowStart { get; }
 
@@ -229,73 +248,103 @@ internal sealed class SparseLinearModel : LinearModel
 
     public override int RowCount => RowStart.Length - 1;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Score(ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> scores)
     {
         var classCount = Bias.Length;
-        scores = scores[..classCount];
-        Bias.CopyTo(scores);
-        var rowStart = RowStart;
-        var classes = Classes;
-        var deltas = Deltas;
-        var denseSlot = _denseSlot;
-        var denseRows = _denseRows.AsSpan();
+        var stride = RowKernel.Stride(classCount);
+        var scratch = RowKernel.GetScratch(stride, rows.Length);
+        var accumulator = scratch.Accumulator.AsSpan(0, stride);
+        accumulator.Clear();
+        Bias.CopyTo(accumulator);
+        ref var acc = ref MemoryMarshal.GetReference(accumulator);
+        var rowInfo = _rowInfo;
+        ref var entries = ref MemoryMarshal.GetArrayDataReference(_entries);
+        var denseRows = scratch.Rows;
+        var denseValues = scratch.Values;
+        var dense = 0;
         var sparseTotal = 0f;
         for (var i = 0; i < rows.Length; i++)
         {
-            var row = rows[i];
+            var info = rowInfo[rows[i]];
             var value = values[i];
-            var slot = denseSlot[row];
-            if (slot >= 0)
+            if (info.Count < 0)
             {
-                TensorPrimitives.MultiplyAdd(denseRows.Slice(slot * classCount, classCount), value, scores, scores);
+                denseRows[dense] = -1 - info.Count;
+                denseValues[dense++] = value;
                 continue;
             }
 
             sparseTotal += value;
-            var end = rowStart[row + 1];
-            for (var k = rowStart[row]; k < end; k++)
+            ref var entry = ref Unsafe.Add(ref entries, info.Offset);
+            for (var k = 0; k < info.Count; k++)
             {
-                scores[classes[k]] += value * deltas[k];
+                // Offsets, counts and class indices were range-checked when the layout was built.
+                var e = Unsafe.Add(ref entry, k);
+                Unsafe.Add(ref acc, e.Class) += value * e.Delta;
             }
         }
 
-        TensorPrimitives.MultiplyAdd(ClassBase, sparseTotal, scores, scores);
+        RowKernel.AddRows(_denseRows, stride, denseRows.AsSpan(0, dense), denseValues.AsSpan(0, dense), accumulator);
+        VectorMath.MultiplyAdd(_paddedBase, sparseTotal, accumulator);
+        accumulator[..classCount].CopyTo(scores);
     }
 
-    private (int[] Slots, float[] Rows) ExpandBusyRows()
+    private (RowInfo[] Info, Entry[] Entries, float[] DenseRows) BuildLayout()
     {
         var classCount = Bias.Length;
         var threshold = Math.Max(4, classCount / 8);
-        var slots = new int[RowCount];
+        var info = new RowInfo[RowCount];
         var busy = 0;
-        for (var r = 0; r < slots.Length; r++)
+        var sparseEntries = 0;
+        for (var r = 0; r < info.Length; r++)
         {
-            slots[r] = RowStart[r + 1] - RowStart[r] >= threshold ? busy++ : -1;
+            var count = RowStart[r + 1] - RowStart[r];
+            if (count >= threshold)
+            {
+                info[r] = new RowInfo(0, -1 - busy++);
+            }
+            else
+            {
+                info[r] = new RowInfo(sparseEntries, count);
+                sparseEntries += count;
+            }
         }
 
-        var dense = new float[busy * classCount];
-        for (var r = 0; r < slots.Length; r++)
+        var stride = RowKernel.Stride(classCount);
+        var dense = new float[(long)busy * stride];
+        var entries = new Entry[sparseEntries];
+        for (var r = 0; r < info.Length; r++)
         {
-            if (slots[r] >= 0)
+            if (info[r].Count < 0)
             {
-                var target = dense.AsSpan(slots[r] * classCount, classCount);
+                var target = dense.AsSpan((-1 - info[r].Count) * stride, classCount);
                 ClassBase.CopyTo(target);
                 for (var k = RowStart[r]; k < RowStart[r + 1]; k++)
                 {
                     target[Classes[k]] += Deltas[k];
                 }
             }
+            else
+            {
+                for (var k = 0; k < info[r].Count; k++)
+                {
+                    entries[info[r].Offset + k] = new Entry(Classes[RowStart[r] + k], Deltas[RowStart[r] + k]);
+                }
+            }
         }
 
-        return (slots, dense);
+        return (info, entries, dense);
     }
+
+    private readonly record struct RowInfo(int Offset, int Count);
+
+    private readonly record struct Entry(int Class, float Delta);
 
     public override void RoundToHalf()
     {
         Round(Deltas);
-        var (slots, rows) = ExpandBusyRows();
-        slots.CopyTo(_denseSlot, 0);
-        rows.CopyTo(_denseRows, 0);
+        (_rowInfo, _entries, _denseRows) = BuildLayout();
     }
 
     public override void WriteTo(ModelFileWriter writer, bool halfPrecision)

@@ -16,6 +16,10 @@ public sealed record TextDataset(
     IReadOnlyList<LabeledText> Test,
     string Description)
 {
+    /// <summary>A standard validation split for early stopping and calibration, if the dataset has one
+    /// (otherwise the trainer holds out part of <see cref="Train"/>).</summary>
+    public IReadOnlyList<LabeledText>? Validation { get; init; }
+
     /// <summary>Further test sets (e.g. Lingua word pairs and single words), by name.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<LabeledText>> ExtraTests { get; init; } =
         new Dictionary<string, IReadOnlyList<LabeledText>>();

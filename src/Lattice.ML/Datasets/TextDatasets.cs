@@ -29,9 +29,9 @@ public static class TextDatasets
             ["0", "1"],
             ReadLabelTab(Path.Combine(folder, trainFile)),
             ReadLabelTab(Path.Combine(folder, "test_sentences.tsv")),
-            $"sentiment/sst2/{trainFile} (train), test_sentences.tsv (test); labels 0 = negative, 1 = positive")
+            $"sentiment/sst2/{trainFile} (train), dev_sentences.tsv (validation), test_sentences.tsv (test); labels 0 = negative, 1 = positive")
         {
-            ExtraTests = new Dictionary<string, IReadOnlyList<LabeledText>> { ["dev"] = ReadLabelTab(Path.Combine(folder, "dev_sentences.tsv")) },
+            Validation = ReadLabelTab(Path.Combine(folder, "dev_sentences.tsv")),
         };
     }
 

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Lattice.ML.Evaluation;
 
 /// <summary>Accumulates predictions and true labels, then produces a <see cref="ClassificationReport"/>.</summary>
@@ -28,7 +26,7 @@ public sealed class ClassificationEvaluator
         ArgumentOutOfRangeException.ThrowIfNegative(actual);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(actual, _labels.Count);
         probabilities = probabilities[.._labels.Count];
-        var predicted = TensorPrimitives.IndexOfMax(probabilities);
+        var predicted = Classification.VectorMath.IndexOfMax(probabilities);
         _confusion[actual, predicted]++;
         var confidence = probabilities[predicted];
         var bin = Math.Clamp((int)(confidence * CalibrationBins), 0, CalibrationBins - 1);

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace Lattice.ML.ModelFiles;
 
@@ -60,7 +59,29 @@ public sealed class ModelFile
     public static ModelFile Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return Read(File.ReadAllBytes(path), path);
+
+        // A bare handle and one positional read: lighter at process start than FileStream's buffering layers.
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        if (length > Array.MaxLength)
+        {
+            throw new ModelFileException(ModelFileError.Malformed, $"Cannot load {path}: it is larger than 2 GB.");
+        }
+
+        var bytes = new byte[length];
+        var read = 0;
+        while (read < bytes.Length)
+        {
+            var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return Read(read == bytes.Length ? bytes : bytes[..read], path);
     }
 
     /// <summary>Reads and verifies a model file from a stream (read to its end).</summary>
@@ -140,7 +161,7 @@ public sealed class ModelFile
             throw Fail(ModelFileError.Malformed, name, $"it declares {sectionCount} sections, more than {ModelFileFormat.MaxSections}");
         }
 
-        var metadata = ParseMetadata(bytes.AsMemory(ModelFileFormat.HeaderSize, (int)metadataLength), name);
+        var metadata = ParseMetadata(span.Slice(ModelFileFormat.HeaderSize, (int)metadataLength), name);
         var (sections, ordered) = ParseSections(span, ModelFileFormat.HeaderSize + (int)metadataLength, (int)sectionCount, dataEnd, name);
         return new ModelFile(bytes, version, metadata, sections, ordered);
     }
@@ -173,14 +194,14 @@ public sealed class ModelFile
     public T[] ToArray<T>(string name)
         where T : unmanaged => GetSpan<T>(name).ToArray();
 
-    private static ModelMetadata ParseMetadata(ReadOnlyMemory<byte> json, string name)
+    private static ModelMetadata ParseMetadata(ReadOnlySpan<byte> json, string name)
     {
         ModelMetadata? metadata;
         try
         {
             metadata = ModelMetadataJson.Read(json);
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        catch (FormatException ex)
         {
             throw new ModelFileException(ModelFileError.Malformed, $"Cannot load {name}: its metadata is not valid JSON ({ex.Message}).", ex);
         }

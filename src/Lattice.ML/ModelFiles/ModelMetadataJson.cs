@@ -1,12 +1,12 @@
-using System.Globalization;
+using System.Buffers.Text;
 using System.Text.Json;
 
 namespace Lattice.ML.ModelFiles;
 
-/// <summary>Reads and writes <see cref="ModelMetadata"/> as JSON by hand.</summary>
-/// <remarks>The serializer's first use (source-generated or not) costs ~50 ms of start-up per process,
-/// more than loading a whole model; a model server and a CLI prediction start faster without it.
-/// Unknown properties are skipped, so newer optional fields do not break older readers.</remarks>
+/// <summary>Reads and writes <see cref="ModelMetadata"/> as JSON.</summary>
+/// <remarks>Reading uses <see cref="JsonLite"/> (see there why); writing happens at training time and uses
+/// <see cref="Utf8JsonWriter"/>. Unknown properties are skipped, so newer optional fields do not break
+/// older readers.</remarks>
 internal static class ModelMetadataJson
 {
     public static byte[] Write(ModelMetadata metadata)
@@ -26,18 +26,8 @@ internal static class ModelMetadataJson
             }
 
             writer.WriteEndArray();
-            if (metadata.Featurizer is { } featurizer)
-            {
-                writer.WritePropertyName("featurizer");
-                featurizer.WriteTo(writer);
-            }
-
-            if (metadata.Hyperparameters is { } hyperparameters)
-            {
-                writer.WritePropertyName("hyperparameters");
-                hyperparameters.WriteTo(writer);
-            }
-
+            WriteRawObject(writer, "featurizer", metadata.FeaturizerJson);
+            WriteRawObject(writer, "hyperparameters", metadata.HyperparametersJson);
             if (metadata.TrainingData is { } data)
             {
                 writer.WriteStartObject("trainingData");
@@ -64,76 +54,119 @@ internal static class ModelMetadataJson
             }
 
             writer.WriteEndObject();
-            writer.WriteString("createdAt", metadata.CreatedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+            Span<byte> date = stackalloc byte[40];
+            Utf8Formatter.TryFormat(metadata.CreatedAt.ToUniversalTime(), date, out var written, 'O');
+            writer.WriteString("createdAt", date[..written]);
             writer.WriteEndObject();
         }
 
         return buffer.ToArray();
     }
 
-    /// <exception cref="JsonException">The JSON is invalid or a field has the wrong type.</exception>
-    public static ModelMetadata Read(ReadOnlyMemory<byte> json)
+    /// <exception cref="FormatException">The JSON is invalid or a field has the wrong type.</exception>
+    public static ModelMetadata Read(ReadOnlySpan<byte> json)
     {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            throw new JsonException("metadata is not a JSON object");
-        }
-
-        TrainingDataInfo? trainingData = null;
-        if (root.TryGetProperty("trainingData", out var data) && data.ValueKind == JsonValueKind.Object)
-        {
-            trainingData = new TrainingDataInfo(
-                OptionalString(data, "fingerprint") ?? string.Empty,
-                OptionalString(data, "description") ?? string.Empty,
-                data.TryGetProperty("rows", out var rows) ? rows.GetInt64() : 0);
-        }
-
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (root.TryGetProperty("metrics", out var metricsElement))
-        {
-            foreach (var property in metricsElement.EnumerateObject())
-            {
-                metrics[property.Name] = property.Value.GetDouble();
-            }
-        }
-
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (root.TryGetProperty("properties", out var propertiesElement))
-        {
-            foreach (var property in propertiesElement.EnumerateObject())
-            {
-                properties[property.Name] = property.Value.GetString() ?? string.Empty;
-            }
-        }
-
+        string? name = null, version = null, task = null, algorithm = null, featurizer = null, hyperparameters = null;
         var labels = new List<string>();
-        if (root.TryGetProperty("labels", out var labelsElement))
+        TrainingDataInfo? trainingData = null;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        var createdAt = default(DateTimeOffset);
+
+        var reader = new JsonLite(json);
+        reader.StartObject();
+        while (reader.NextProperty(out var property))
         {
-            foreach (var label in labelsElement.EnumerateArray())
+            switch (property)
             {
-                labels.Add(label.GetString() ?? throw new JsonException("a label is null"));
+                case "featurizer":
+                    featurizer = ReadRawObject(ref reader, property);
+                    break;
+                case "hyperparameters":
+                    hyperparameters = ReadRawObject(ref reader, property);
+                    break;
+                default:
+                    var value = reader.ReadValue();
+                    switch (property)
+                    {
+                        case "name": name = As<string>(value, property); break;
+                        case "version": version = As<string>(value, property); break;
+                        case "task": task = As<string>(value, property); break;
+                        case "algorithm": algorithm = As<string>(value, property); break;
+                        case "labels":
+                            foreach (var label in As<List<object?>>(value, property))
+                            {
+                                labels.Add(As<string>(label, property));
+                            }
+
+                            break;
+                        case "trainingData":
+                            var data = As<Dictionary<string, object?>>(value, property);
+                            trainingData = new TrainingDataInfo(
+                                data.TryGetValue("fingerprint", out var f) ? As<string>(f, "fingerprint") : string.Empty,
+                                data.TryGetValue("description", out var d) ? As<string>(d, "description") : string.Empty,
+                                data.TryGetValue("rows", out var r) ? (long)As<double>(r, "rows") : 0);
+                            break;
+                        case "metrics":
+                            foreach (var (key, metric) in As<Dictionary<string, object?>>(value, property))
+                            {
+                                metrics[key] = As<double>(metric, key);
+                            }
+
+                            break;
+                        case "properties":
+                            foreach (var (key, text) in As<Dictionary<string, object?>>(value, property))
+                            {
+                                properties[key] = As<string>(text, key);
+                            }
+
+                            break;
+                        case "createdAt":
+                            var bytes = System.Text.Encoding.UTF8.GetBytes(As<string>(value, property));
+                            if (!Utf8Parser.TryParse(bytes, out createdAt, out var consumed, 'O') || consumed != bytes.Length)
+                            {
+                                throw new FormatException("createdAt is not an ISO 8601 round-trip date.");
+                            }
+
+                            break;
+                    }
+
+                    break;
             }
         }
 
-        var createdAt = OptionalString(root, "createdAt");
+        reader.EndOfDocument();
         return new ModelMetadata
         {
-            Name = OptionalString(root, "name") ?? string.Empty,
-            Version = OptionalString(root, "version") ?? string.Empty,
-            Task = OptionalString(root, "task") ?? string.Empty,
-            Algorithm = OptionalString(root, "algorithm") ?? string.Empty,
+            Name = name ?? string.Empty,
+            Version = version ?? string.Empty,
+            Task = task ?? string.Empty,
+            Algorithm = algorithm ?? string.Empty,
             Labels = labels,
-            Featurizer = root.TryGetProperty("featurizer", out var featurizer) ? featurizer.Clone() : null,
-            Hyperparameters = root.TryGetProperty("hyperparameters", out var hyperparameters) ? hyperparameters.Clone() : null,
+            FeaturizerJson = featurizer,
+            HyperparametersJson = hyperparameters,
             TrainingData = trainingData,
             Metrics = metrics,
             Properties = properties,
-            CreatedAt = createdAt is null ? default : DateTimeOffset.Parse(createdAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+            CreatedAt = createdAt,
         };
     }
 
-    private static string? OptionalString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetString() : null;
+    private static void WriteRawObject(Utf8JsonWriter writer, string name, string? json)
+    {
+        if (json is not null)
+        {
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(json); // validates that it is JSON
+        }
+    }
+
+    private static string ReadRawObject(ref JsonLite reader, string name)
+    {
+        var raw = reader.ReadRaw();
+        return raw.StartsWith('{') ? raw : throw new FormatException($"'{name}' must be a JSON object.");
+    }
+
+    private static T As<T>(object? value, string name) =>
+        value is T typed ? typed : throw new FormatException($"Metadata field '{name}' has the wrong JSON type.");
 }

@@ -1,24 +1,21 @@
 using System.Globalization;
-using System.Text;
 
 namespace Lattice.ML.Text;
 
 /// <summary>Normalises, case-folds and cleans text character by character without allocating in steady state.</summary>
 /// <remarks>
-/// The runtime's span normalisation allocates per call (ICU interop), so each BMP character's
-/// NFKC + lower-case mapping is computed once, on first sight, and cached in a table shared by all
-/// threads (a race only writes an equal value twice). Mapping per character equals NFKC for text
-/// whose base letters and marks are already composed, which is what real input almost always is;
-/// decomposed input stays decomposed, consistently at training and inference time.
-/// Control characters (including NUL) become spaces and unpaired surrogates become U+FFFD, so no
-/// input can make tokenisation throw.
+/// Each BMP character's NFKC + lower-case mapping comes from <see cref="UnicodeMap"/> (pinned Unicode
+/// data, no ICU) once, on first sight, and is cached in a table shared by all threads (a race only
+/// writes an equal value twice); the runtime's span normalisation allocates per call. Mapping per
+/// character equals NFKC for text whose letters are composed, which is what real input almost
+/// always is; a combining mark that follows a base it composes with is composed, so decomposed
+/// input ("e" + U+0301) featurises like composed input ("é"). Control characters (including NUL)
+/// become spaces and unpaired surrogates become U+FFFD, so no input can make tokenisation throw.
+/// Supplementary-plane characters (emoji, rare CJK) pass through unchanged.
 /// </remarks>
 internal sealed class CharNormalizer
 {
     private static readonly string?[]?[] Tables = new string?[]?[8];
-
-    // Canonical composition of (previous char, combining mark) pairs, computed on first sight.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> Compositions = new();
     private readonly string?[] _table;
     private readonly bool _nfkc;
     private readonly bool _fold;
@@ -39,9 +36,6 @@ internal sealed class CharNormalizer
 
         _table = table;
     }
-
-    /// <summary>Largest number of characters one input character can expand to (NFKC of U+FDFA).</summary>
-    public const int MaxExpansion = 18;
 
     /// <summary>Writes the cleaned form of <paramref name="source"/> into <paramref name="destination"/>,
     /// stopping when it is full; returns the number of characters written.</summary>
@@ -64,7 +58,6 @@ internal sealed class CharNormalizer
 
             if (char.IsHighSurrogate(c) && i + 1 < source.Length && char.IsLowSurrogate(source[i + 1]))
             {
-                // Supplementary characters (emoji, rare CJK) pass through unchanged.
                 if (written + 2 > destination.Length)
                 {
                     break;
@@ -94,13 +87,14 @@ internal sealed class CharNormalizer
 
             if (mapped.Length == 1)
             {
-                if (_nfkc && written > 0 && IsCombiningMark(mapped[0]))
+                var m = mapped[0];
+                if (_nfkc && written > 0 && IsCombiningMark(m) && UnicodeMap.Instance.TryCompose(destination[written - 1], m, out var composed))
                 {
-                    written = Compose(destination, written, mapped[0]);
+                    destination[written - 1] = composed;
                     continue;
                 }
 
-                destination[written++] = mapped[0];
+                destination[written++] = m;
             }
             else
             {
@@ -114,52 +108,6 @@ internal sealed class CharNormalizer
 
     private static bool IsCombiningMark(char c) =>
         c >= 0x300 && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark;
-
-    /// <summary>Appends a combining mark, composing it with the previous character as NFC would
-    /// (decomposed input such as "e" + U+0301 becomes "é", matching composed input).</summary>
-    private static int Compose(Span<char> destination, int written, char mark)
-    {
-        var previous = destination[written - 1];
-        if (char.IsSurrogate(previous) || previous < 0x41)
-        {
-            destination[written++] = mark;
-            return written;
-        }
-
-        var key = (previous << 16) | mark;
-        if (!Compositions.TryGetValue(key, out var composed))
-        {
-            try
-            {
-                composed = string.Concat(previous.ToString(), mark.ToString()).Normalize(NormalizationForm.FormC);
-            }
-            catch (ArgumentException)
-            {
-                composed = string.Empty;
-            }
-
-            if (composed.Length is 0 or > 2)
-            {
-                composed = string.Empty;
-            }
-
-            Compositions.TryAdd(key, composed);
-        }
-
-        if (composed.Length == 0 || (composed.Length == 2 && written + 1 > destination.Length))
-        {
-            destination[written++] = mark;
-            return written;
-        }
-
-        destination[written - 1] = composed[0];
-        if (composed.Length == 2)
-        {
-            destination[written++] = composed[1];
-        }
-
-        return written;
-    }
 
     private char MapAscii(char c)
     {
@@ -183,44 +131,23 @@ internal sealed class CharNormalizer
 
     private string Fill(char c)
     {
-        var text = c.ToString();
-        if (char.IsControl(c))
+        var map = UnicodeMap.Instance;
+        var source = char.IsControl(c) ? " " : _nfkc ? map.Nfkc(c) : c.ToString();
+        var chars = source.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
         {
-            text = " ";
-        }
-        else if (_nfkc)
-        {
-            try
+            if (_fold)
             {
-                text = text.Normalize(NormalizationForm.FormKC);
+                chars[i] = map.ToLower(chars[i]);
             }
-            catch (ArgumentException)
+
+            if (_digits && CharUnicodeInfo.GetUnicodeCategory(chars[i]) == UnicodeCategory.DecimalDigitNumber)
             {
-                // Unassigned or invalid code units normalise to themselves.
+                chars[i] = '0';
             }
         }
 
-        if (_fold)
-        {
-            text = text.ToLowerInvariant();
-        }
-
-        if (_digits)
-        {
-            text = string.Create(text.Length, text, static (chars, source) =>
-            {
-                for (var i = 0; i < chars.Length; i++)
-                {
-                    chars[i] = CharUnicodeInfo.GetUnicodeCategory(source[i]) == UnicodeCategory.DecimalDigitNumber ? '0' : source[i];
-                }
-            });
-        }
-
-        if (text.Length == 0 || text.Length > MaxExpansion)
-        {
-            text = c.ToString();
-        }
-
+        var text = new string(chars);
         _table[c] = text;
         return text;
     }

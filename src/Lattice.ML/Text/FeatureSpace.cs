@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Lattice.ML.Classification;
 
 namespace Lattice.ML.Text;
 
@@ -12,6 +13,7 @@ namespace Lattice.ML.Text;
 /// </remarks>
 internal sealed class FeatureSpace
 {
+    // Row + 1 per bucket, 0 = no row: a fresh array is already all "absent", so loading needs no fill pass.
     private readonly int[] _rowOfBucket;
     private readonly int[] _bucketOfRow;
     private readonly float[]? _idf;
@@ -31,16 +33,15 @@ internal sealed class FeatureSpace
         _weighting = weighting;
         _normalization = normalization;
         _rowOfBucket = new int[buckets];
-        _rowOfBucket.AsSpan().Fill(-1);
         for (var row = 0; row < bucketOfRow.Length; row++)
         {
             var bucket = bucketOfRow[row];
-            if ((uint)bucket >= (uint)buckets || _rowOfBucket[bucket] >= 0)
+            if ((uint)bucket >= (uint)buckets || _rowOfBucket[bucket] != 0)
             {
                 throw new ArgumentException($"Bucket {bucket} is out of range or listed twice.", nameof(bucketOfRow));
             }
 
-            _rowOfBucket[bucket] = row;
+            _rowOfBucket[bucket] = row + 1;
         }
     }
 
@@ -95,7 +96,7 @@ internal sealed class FeatureSpace
         var length = 0;
         foreach (var bucket in buckets)
         {
-            var row = rowOfBucket[bucket];
+            var row = rowOfBucket[bucket] - 1;
             if (row < 0)
             {
                 continue;
@@ -142,7 +143,7 @@ internal sealed class FeatureSpace
         var length = 0;
         foreach (var bucket in buckets)
         {
-            var row = rowOfBucket[bucket];
+            var row = rowOfBucket[bucket] - 1;
             rows[length] = row;
             length += row >= 0 ? 1 : 0;
         }
@@ -188,12 +189,10 @@ internal sealed class FeatureSpace
             return;
         }
 
-        var norm = normalization == VectorNormalization.L1
-            ? System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes<float>(values)
-            : System.Numerics.Tensors.TensorPrimitives.Norm<float>(values);
+        var norm = normalization == VectorNormalization.L1 ? VectorMath.SumOfMagnitudes(values) : VectorMath.Norm(values);
         if (norm > 0f)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(values, 1f / norm, values);
+            VectorMath.Scale(values, 1f / norm);
         }
     }
 }

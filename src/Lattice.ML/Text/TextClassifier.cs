@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-using System.Text.Json;
 using Lattice.ML.Classification;
 using Lattice.ML.ModelFiles;
 
@@ -78,7 +76,7 @@ public sealed class TextClassifier
                 $"Model '{metadata.Name}' is a '{metadata.Algorithm}' model, not a text classifier.");
         }
 
-        if (metadata.Featurizer is not { } featurizerJson || metadata.Labels.Count == 0)
+        if (metadata.FeaturizerJson is not { } featurizerJson || metadata.Labels.Count == 0)
         {
             throw new ModelFileException(ModelFileError.MissingContent, $"Model '{metadata.Name}' lacks featuriser settings or labels.");
         }
@@ -89,7 +87,7 @@ public sealed class TextClassifier
             options = TextFeaturizerOptionsJson.FromJson(featurizerJson);
             options.Validate();
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
         {
             throw new ModelFileException(ModelFileError.Malformed,
                 $"Model '{metadata.Name}' has featuriser settings this build cannot honour ({ex.Message}).", ex);
@@ -132,7 +130,7 @@ public sealed class TextClassifier
         var scores = probabilities[.._labels.Length];
         _model.Score(scratch.Rows.AsSpan(0, scratch.Length), scratch.Values.AsSpan(0, scratch.Length), scores);
         _model.ToProbabilities(scores, scores);
-        return TensorPrimitives.IndexOfMax<float>(scores);
+        return VectorMath.IndexOfMax(scores);
     }
 
     /// <summary>Predicts the most probable class index. Allocation-free in steady state.</summary>
@@ -144,7 +142,7 @@ public sealed class TextClassifier
         _featurizer.Extract(text, scratch);
         _space.Encode(scratch);
         _model.Score(scratch.Rows.AsSpan(0, scratch.Length), scratch.Values.AsSpan(0, scratch.Length), scores);
-        return TensorPrimitives.IndexOfMax<float>(scores.AsSpan(0, _labels.Length));
+        return VectorMath.IndexOfMax(scores.AsSpan(0, _labels.Length));
     }
 
     /// <summary>Predicts several texts: row i of <paramref name="probabilities"/> (row-major, <see cref="ClassCount"/> wide)

@@ -14,12 +14,15 @@ public static class TextClassifierTrainer
     /// <param name="options">Featuriser, learner and metadata settings.</param>
     /// <param name="dataDescription">Where the data came from, for the model metadata.</param>
     /// <param name="timeProvider">Clock for the creation time; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="validation">A separate validation set for early stopping and calibration; if null,
+    /// <see cref="TextClassifierTrainingOptions.ValidationFraction"/> of <paramref name="train"/> is held out.</param>
     public static TextClassifierTrainingResult Train(
         IReadOnlyList<LabeledText> train,
         IReadOnlyList<string> labels,
         TextClassifierTrainingOptions options,
         string dataDescription = "",
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IReadOnlyList<LabeledText>? validation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(labels);
@@ -41,19 +44,31 @@ public static class TextClassifierTrainer
         var featurizer = new TextFeaturizer(options.Featurizer);
         var (space, data, fingerprint) = Featurize(train, labelIndex, featurizer, options);
 
-        // Validation split: early stopping and temperature calibration.
-        var order = Enumerable.Range(0, data.Count).ToArray();
-        new Random(options.Seed).Shuffle(order);
-        var validationCount = (int)Math.Round(data.Count * options.ValidationFraction);
-        SparseDataset? validation = validationCount > 0 ? data.Subset(order.AsSpan(0, validationCount)) : null;
-        var fitPart = validation is null ? data : data.Subset(order.AsSpan(validationCount));
+        // Validation: early stopping and temperature calibration, from a given set or held out of train.
+        SparseDataset? heldOut;
+        SparseDataset fitPart;
+        var refit = options.RefitOnAllData;
+        if (validation is { Count: > 0 })
+        {
+            heldOut = Encode(validation, labelIndex, featurizer, space);
+            fitPart = data;
+            refit = false; // nothing was held out of the training data
+        }
+        else
+        {
+            var order = Enumerable.Range(0, data.Count).ToArray();
+            new Random(options.Seed).Shuffle(order);
+            var validationCount = (int)Math.Round(data.Count * options.ValidationFraction);
+            heldOut = validationCount > 0 ? data.Subset(order.AsSpan(0, validationCount)) : null;
+            fitPart = heldOut is null ? data : data.Subset(order.AsSpan(validationCount));
+        }
 
         LinearModel model;
         var epochs = 0;
         IReadOnlyList<EpochResult> history = [];
         if (options.Algorithm == TextClassifierAlgorithm.SoftmaxRegression)
         {
-            var result = SoftmaxRegressionTrainer.Train(fitPart, validation, options.SoftmaxRegression);
+            var result = SoftmaxRegressionTrainer.Train(fitPart, heldOut, options.SoftmaxRegression);
             model = result.Model;
             epochs = result.BestEpoch;
             history = result.History;
@@ -63,8 +78,8 @@ public static class TextClassifierTrainer
             model = NaiveBayesTrainer.Train(fitPart, options.NaiveBayes);
         }
 
-        var temperature = options.CalibrateTemperature && validation is not null ? TemperatureScaling.Fit(model, validation) : 1f;
-        if (options.RefitOnAllData && validation is not null)
+        var temperature = options.CalibrateTemperature && heldOut is not null ? TemperatureScaling.Fit(model, heldOut) : 1f;
+        if (refit && heldOut is not null)
         {
             model = options.Algorithm == TextClassifierAlgorithm.SoftmaxRegression
                 ? SoftmaxRegressionTrainer.Train(data, null, options.SoftmaxRegression, epochs).Model
@@ -82,8 +97,8 @@ public static class TextClassifierTrainer
             AlgorithmName(options.Algorithm),
             options.Algorithm == TextClassifierAlgorithm.SoftmaxRegression ? options.SoftmaxRegression : null,
             options.Algorithm == TextClassifierAlgorithm.NaiveBayes ? options.NaiveBayes : null,
-            options.ValidationFraction,
-            options.RefitOnAllData,
+            validation is { Count: > 0 } ? 0 : options.ValidationFraction,
+            refit,
             epochs,
             temperature,
             options.MinDocumentFrequency,
@@ -95,8 +110,8 @@ public static class TextClassifierTrainer
             Task = options.Task,
             Algorithm = settings.Algorithm,
             Labels = [.. labels],
-            Featurizer = TextFeaturizerOptionsJson.ToJson(options.Featurizer),
-            Hyperparameters = JsonSerializer.SerializeToElement(settings, TextModelJsonContext.Default.TextTrainingSettings),
+            FeaturizerJson = TextFeaturizerOptionsJson.ToJson(options.Featurizer),
+            HyperparametersJson = JsonSerializer.Serialize(settings, TextModelJsonContext.Default.TextTrainingSettings),
             TrainingData = new TrainingDataInfo(fingerprint, dataDescription, train.Count),
             Properties = new Dictionary<string, string> { ["library"] = $"Lattice.ML {typeof(TextClassifierTrainer).Assembly.GetName().Version}" },
             CreatedAt = (timeProvider ?? TimeProvider.System).GetUtcNow(),
@@ -108,6 +123,28 @@ public static class TextClassifierTrainer
 
     internal static string AlgorithmName(TextClassifierAlgorithm algorithm) =>
         algorithm == TextClassifierAlgorithm.SoftmaxRegression ? TextClassifier.SoftmaxAlgorithm : TextClassifier.NaiveBayesAlgorithm;
+
+    private static SparseDataset Encode(IReadOnlyList<LabeledText> examples, Dictionary<string, int> labelIndex, TextFeaturizer featurizer, FeatureSpace space)
+    {
+        var scratch = new FeatureScratch();
+        var offsets = new int[examples.Count + 1];
+        var labels = new int[examples.Count];
+        var rows = new List<int>();
+        var values = new List<float>();
+        for (var i = 0; i < examples.Count; i++)
+        {
+            labels[i] = labelIndex.TryGetValue(examples[i].Label, out var id)
+                ? id
+                : throw new ArgumentException($"Validation example {i} has label '{examples[i].Label}', which is not in the label list.", nameof(examples));
+            featurizer.Extract(examples[i].Text, scratch);
+            space.Encode(scratch);
+            rows.AddRange(scratch.Rows.AsSpan(0, scratch.Length));
+            values.AddRange(scratch.Values.AsSpan(0, scratch.Length));
+            offsets[i + 1] = rows.Count;
+        }
+
+        return new SparseDataset(offsets, [.. rows], [.. values], labels, space.RowCount, labelIndex.Count);
+    }
 
     private static (FeatureSpace Space, SparseDataset Data, string Fingerprint) Featurize(
         IReadOnlyList<LabeledText> train, Dictionary<string, int> labelIndex, TextFeaturizer featurizer, TextClassifierTrainingOptions options)

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Lattice.ML.ModelFiles;
 
 namespace Lattice.ML.Text;
 
@@ -8,7 +8,7 @@ namespace Lattice.ML.Text;
 /// silently ignoring one would featurise differently from training and predict wrongly.</remarks>
 internal static class TextFeaturizerOptionsJson
 {
-    public static JsonElement ToJson(TextFeaturizerOptions options)
+    public static string ToJson(TextFeaturizerOptions options)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -29,47 +29,65 @@ internal static class TextFeaturizerOptionsJson
             writer.WriteEndObject();
         }
 
-        using var document = JsonDocument.Parse(buffer.ToArray());
-        return document.RootElement.Clone();
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <exception cref="JsonException">A setting is unknown, missing a valid value, or of the wrong type.</exception>
-    public static TextFeaturizerOptions FromJson(JsonElement json)
+    /// <exception cref="FormatException">A setting is unknown, has an invalid value, or the wrong type.</exception>
+    public static TextFeaturizerOptions FromJson(string json)
     {
-        if (json.ValueKind != JsonValueKind.Object)
+        if (JsonLite.Parse(System.Text.Encoding.UTF8.GetBytes(json)) is not Dictionary<string, object?> settings)
         {
-            throw new JsonException("featurizer settings are not an object");
+            throw new FormatException("featurizer settings are not an object");
         }
 
         var options = new TextFeaturizerOptions();
-        foreach (var property in json.EnumerateObject())
+        foreach (var (name, value) in settings)
         {
-            var value = property.Value;
-            options = property.Name switch
+            options = name switch
             {
-                "normalization" => options with { Normalization = ParseEnum<TextNormalization>(value) },
-                "caseFolding" => options with { CaseFolding = value.GetBoolean() },
-                "digitFolding" => options with { DigitFolding = value.GetBoolean() },
-                "wordNgrams" => options with { WordNgrams = value.GetInt32() },
-                "charNgramMin" => options with { CharNgramMin = value.GetInt32() },
-                "charNgramMax" => options with { CharNgramMax = value.GetInt32() },
-                "buckets" => options with { Buckets = value.GetInt32() },
-                "hashSeed" => options with { HashSeed = value.GetUInt32() },
-                "weighting" => options with { Weighting = ParseEnum<TermWeighting>(value) },
-                "useIdf" => options with { UseIdf = value.GetBoolean() },
-                "vectorNormalization" => options with { VectorNormalization = ParseEnum<VectorNormalization>(value) },
-                "maxInputChars" => options with { MaxInputChars = value.GetInt32() },
-                _ => throw new JsonException($"unknown featurizer setting '{property.Name}'"),
+                "normalization" => options with { Normalization = Parse(value, TextNormalization.None, TextNormalization.Nfkc) },
+                "caseFolding" => options with { CaseFolding = As<bool>(value, name) },
+                "digitFolding" => options with { DigitFolding = As<bool>(value, name) },
+                "wordNgrams" => options with { WordNgrams = Integer(value, name) },
+                "charNgramMin" => options with { CharNgramMin = Integer(value, name) },
+                "charNgramMax" => options with { CharNgramMax = Integer(value, name) },
+                "buckets" => options with { Buckets = Integer(value, name) },
+                "hashSeed" => options with { HashSeed = checked((uint)As<double>(value, name)) },
+                "weighting" => options with { Weighting = Parse(value, TermWeighting.Count, TermWeighting.Binary, TermWeighting.Sublinear) },
+                "useIdf" => options with { UseIdf = As<bool>(value, name) },
+                "vectorNormalization" => options with { VectorNormalization = Parse(value, VectorNormalization.None, VectorNormalization.L1, VectorNormalization.L2) },
+                "maxInputChars" => options with { MaxInputChars = Integer(value, name) },
+                _ => throw new FormatException($"unknown featurizer setting '{name}'"),
             };
         }
 
         return options;
     }
 
-    private static T ParseEnum<T>(JsonElement value)
-        where T : struct, Enum =>
-        Enum.TryParse<T>(value.GetString(), ignoreCase: true, out var result) && Enum.IsDefined(result)
-            && !int.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
-            ? result
-            : throw new JsonException($"'{value.GetString()}' is not a known {typeof(T).Name}");
+    private static T As<T>(object? value, string name) =>
+        value is T typed ? typed : throw new FormatException($"featurizer setting '{name}' has the wrong type");
+
+    private static int Integer(object? value, string name)
+    {
+        var number = As<double>(value, name);
+        return number == Math.Floor(number) && number is >= int.MinValue and <= int.MaxValue
+            ? (int)number
+            : throw new FormatException($"featurizer setting '{name}' is not an integer");
+    }
+
+    // Enum.Parse would do, but reflection-backed parsing costs start-up time on every model load.
+    private static T Parse<T>(object? value, params ReadOnlySpan<T> allowed)
+        where T : struct, Enum
+    {
+        var text = As<string>(value, typeof(T).Name);
+        foreach (var candidate in allowed)
+        {
+            if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FormatException($"'{text}' is not a known {typeof(T).Name}");
+    }
 }
