@@ -83,3 +83,41 @@ else if (what == "odds-exp")
         Console.WriteLine($"{name}: iForest ROC {aucSum / Splits:F4} PR {apSum / Splits:F4} ({iforestTime:F1}s) | GBT ROC {gAuc / folds:F4} PR {gAp / folds:F4} trees {trees / folds} ({sw.Elapsed.TotalSeconds:F1}s)");
     }
 }
+else if (what == "m4-exp")
+{
+    var subset = args[1];
+    var methods = args[2].Split(',').Select(Enum.Parse<Lattice.ML.Forecasting.ForecastMethod>).ToArray();
+    var limit = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : int.MaxValue;
+    var series = Lattice.ML.Forecasting.M4Dataset.Read(TabularDatasets.File("forecasting", "m4", $"{subset}-train.csv"), TabularDatasets.File("forecasting", "m4", $"{subset}-test.csv")).Take(limit).ToArray();
+    var hourly = subset == "Hourly";
+    var baseOptions = hourly ? Lattice.ML.Forecasting.ForecastOptions.For(Lattice.ML.Forecasting.SeriesFrequency.Hourly) : Lattice.ML.Forecasting.ForecastOptions.For(Lattice.ML.Forecasting.SeriesFrequency.Weekly);
+    var m = hourly ? 24 : 1;
+    double Score(Lattice.ML.Forecasting.ForecastMethod method, out double smape, out double mase, out double secs)
+    {
+        var sw = Stopwatch.StartNew();
+        var s = new double[series.Length];
+        var ma = new double[series.Length];
+        Parallel.For(0, series.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
+        {
+            var f = Lattice.ML.Forecasting.Forecaster.Forecast(series[k].Train, series[k].Test.Length, baseOptions with { Method = method });
+            s[k] = Lattice.ML.Forecasting.ForecastAccuracy.Smape(series[k].Test, f.Point);
+            ma[k] = Lattice.ML.Forecasting.ForecastAccuracy.Mase(series[k].Train, series[k].Test, f.Point, m);
+        });
+        smape = s.Average();
+        mase = ma.Average();
+        secs = sw.Elapsed.TotalSeconds;
+        return 0;
+    }
+
+    Score(Lattice.ML.Forecasting.ForecastMethod.Naive2, out var n2s, out var n2m, out _);
+    Console.WriteLine($"Naive2 sMAPE {n2s:F3} MASE {n2m:F3}");
+    foreach (var method in methods)
+    {
+        Score(method, out var s, out var ma, out var secs);
+        Console.WriteLine($"{method}: sMAPE {s:F3} MASE {ma:F3} OWA {Lattice.ML.Forecasting.ForecastAccuracy.Owa(s, ma, n2s, n2m):F3} ({secs:F1}s)");
+    }
+}
+else if (what == "lab")
+{
+    Lattice.Bench.Tabular.ForecastLab.Run(args[1], args[2].Split(','), args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : int.MaxValue);
+}
