@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Lattice.ML.Forecasting;
-using Lattice.ML.Tabular;
+using Lattice.ML.Datasets;
 
 namespace Lattice.Bench.Tabular;
 
@@ -9,7 +9,7 @@ internal static class ForecastLab
 {
     public static void Run(string subset, string[] names, int limit)
     {
-        var series = M4Dataset.Read(TabularDatasets.File("forecasting", "m4", $"{subset}-train.csv"), TabularDatasets.File("forecasting", "m4", $"{subset}-test.csv")).Take(limit).ToArray();
+        var series = M4Dataset.Read(DatasetLocator.Resolve("forecasting", "m4", $"{subset}-train.csv"), DatasetLocator.Resolve("forecasting", "m4", $"{subset}-test.csv")).Take(limit).ToArray();
         var m = subset == "Hourly" ? 24 : 1;
         var (n2s, n2m) = Score(series, m, (y, h) => ForecastMethods.Naive2(y, m, h));
         Console.WriteLine($"Naive2 sMAPE {n2s:F3} MASE {n2m:F3}");

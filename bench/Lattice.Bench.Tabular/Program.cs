@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Lattice.ML.Recommendation;
-using Lattice.ML.Tabular;
+using Lattice.ML.Datasets;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -20,8 +20,8 @@ if (what == "rec-exp")
         };
         for (var fold = 1; fold <= folds; fold++)
         {
-            var train = MovieLens.ReadRatings(TabularDatasets.File("recommendation", "ml-100k", $"u{fold}.base"));
-            var test = MovieLens.ReadRatings(TabularDatasets.File("recommendation", "ml-100k", $"u{fold}.test"));
+            var train = MovieLens.ReadRatings(DatasetLocator.Resolve("recommendation", "ml-100k", $"u{fold}.base"));
+            var test = MovieLens.ReadRatings(DatasetLocator.Resolve("recommendation", "ml-100k", $"u{fold}.test"));
             var sw = Stopwatch.StartNew();
             var model = RecommenderTrainer.Train(train, options);
             var trainTime = sw.Elapsed.TotalSeconds;
@@ -35,7 +35,7 @@ else if (what == "odds-exp")
     var sets = args.Length > 1 ? args[1].Split(',') : [.. Lattice.ML.Anomaly.OddsDataset.Names];
     foreach (var name in sets)
     {
-        var data = Lattice.ML.Anomaly.OddsDataset.Read(TabularDatasets.File("anomaly", "odds", name + ".csv"));
+        var data = Lattice.ML.Anomaly.OddsDataset.Read(DatasetLocator.Resolve("anomaly", "odds", name + ".csv"));
         var sw = Stopwatch.StartNew();
         double aucSum = 0, apSum = 0;
         var Splits = int.Parse(Environment.GetEnvironmentVariable("SPLITS") ?? "10", CultureInfo.InvariantCulture); var offset = int.Parse(Environment.GetEnvironmentVariable("OFFSET") ?? "0", CultureInfo.InvariantCulture);
@@ -88,7 +88,7 @@ else if (what == "m4-exp")
     var subset = args[1];
     var methods = args[2].Split(',').Select(Enum.Parse<Lattice.ML.Forecasting.ForecastMethod>).ToArray();
     var limit = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : int.MaxValue;
-    var series = Lattice.ML.Forecasting.M4Dataset.Read(TabularDatasets.File("forecasting", "m4", $"{subset}-train.csv"), TabularDatasets.File("forecasting", "m4", $"{subset}-test.csv")).Take(limit).ToArray();
+    var series = Lattice.ML.Forecasting.M4Dataset.Read(DatasetLocator.Resolve("forecasting", "m4", $"{subset}-train.csv"), DatasetLocator.Resolve("forecasting", "m4", $"{subset}-test.csv")).Take(limit).ToArray();
     var hourly = subset == "Hourly";
     var baseOptions = hourly ? Lattice.ML.Forecasting.ForecastOptions.For(Lattice.ML.Forecasting.SeriesFrequency.Hourly) : Lattice.ML.Forecasting.ForecastOptions.For(Lattice.ML.Forecasting.SeriesFrequency.Weekly);
     var m = hourly ? 24 : 1;

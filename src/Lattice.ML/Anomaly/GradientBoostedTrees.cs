@@ -1,3 +1,4 @@
+using Lattice.ML.ModelFiles;
 using Lattice.ML.Tabular;
 
 namespace Lattice.ML.Anomaly;
@@ -55,7 +56,8 @@ public sealed record GradientBoostingOptions
 /// </summary>
 public sealed class GradientBoostedTrees
 {
-    private const string FileKind = "gradient-boosted-trees";
+    /// <summary>The model file's <c>algorithm</c>.</summary>
+    public const string AlgorithmName = "gradient-boosted-trees";
 
     private readonly int[] _roots;
     private readonly int[] _feature;
@@ -205,34 +207,39 @@ public sealed class GradientBoostedTrees
         return result;
     }
 
-    public void Save(Stream stream) => TabularModelFile.Write(stream, FileKind, 1, w =>
+    /// <summary>Builds the model file; the caller names and versions it.</summary>
+    public ModelFileWriter ToModelFile(ModelMetadata metadata)
     {
-        w.Write(Columns);
-        w.Write(BaseScore);
-        w.WriteArray(_roots);
-        w.WriteArray(_feature);
-        w.WriteArray(_threshold);
-        w.WriteArray(_left);
-        w.WriteArray(_right);
-        w.WriteArray(_value);
-    });
+        ArgumentNullException.ThrowIfNull(metadata);
+        return new ModelFileWriter(metadata with { Task = metadata.Task.Length == 0 ? "binary-classification" : metadata.Task, Algorithm = AlgorithmName })
+            .Add<int>("config", [Columns])
+            .Add<double>("base_score", [BaseScore])
+            .Add<int>("roots", _roots)
+            .Add<int>("feature", _feature)
+            .Add<float>("threshold", _threshold)
+            .Add<int>("left", _left)
+            .Add<int>("right", _right)
+            .Add<float>("value", _value);
+    }
 
-    public static GradientBoostedTrees Load(Stream stream) => TabularModelFile.Read(stream, FileKind, 1, (r, _) =>
+    /// <summary>Loads trees from a verified model file; throws <see cref="ModelFileException"/> when they are inconsistent.</summary>
+    public static GradientBoostedTrees FromModelFile(ModelFile file)
     {
-        var columns = r.ReadInt32();
-        var baseScore = r.ReadDouble();
-        var roots = r.ReadArray<int>();
-        var feature = r.ReadArray<int>();
-        var threshold = r.ReadArray<float>();
-        var left = r.ReadArray<int>();
-        var right = r.ReadArray<int>();
-        var value = r.ReadArray<float>();
+        TabularModelFile.RequireAlgorithm(file, AlgorithmName);
+        var columns = file.Read<int>("config", 1)[0];
+        var baseScore = file.Read<double>("base_score", 1)[0];
+        var feature = file.Read<int>("feature");
         var nodes = feature.Length;
-        var ok = columns > 0 && double.IsFinite(baseScore) && threshold.Length == nodes && left.Length == nodes && right.Length == nodes && value.Length == nodes
-            && roots.All(x => (uint)x < (uint)nodes) && feature.All(f => f < columns)
-            && Enumerable.Range(0, nodes).All(n => feature[n] < 0 || (left[n] > n && left[n] < nodes && right[n] > n && right[n] < nodes));
-        return ok ? new GradientBoostedTrees(columns, baseScore, roots, feature, threshold, left, right, value) : throw new InvalidDataException("Boosted tree file is inconsistent.");
-    });
+        var roots = file.Read<int>("roots");
+        var threshold = file.Read<float>("threshold", nodes);
+        var left = file.Read<int>("left", nodes);
+        var right = file.Read<int>("right", nodes);
+        var value = file.Read<float>("value", nodes);
+        TabularModelFile.Require(
+            file, columns > 0 && double.IsFinite(baseScore) && TreeArrays.Valid(roots, feature, left, right, columns) && value.All(float.IsFinite),
+            "tree structure out of range");
+        return new GradientBoostedTrees(columns, baseScore, roots, feature, threshold, left, right, value);
+    }
 
     internal static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 

@@ -1,3 +1,4 @@
+using Lattice.ML.ModelFiles;
 using Lattice.ML.Tabular;
 
 namespace Lattice.ML.Anomaly;
@@ -19,7 +20,8 @@ public sealed record IsolationForestOptions
 /// </summary>
 public sealed class IsolationForest
 {
-    private const string FileKind = "isolation-forest";
+    /// <summary>The model file's <c>algorithm</c>.</summary>
+    public const string AlgorithmName = "isolation-forest";
 
     // Flat storage of every tree: a leaf has Feature = −1 and Threshold = its path-length adjustment.
     private readonly int[] _roots;
@@ -135,32 +137,33 @@ public sealed class IsolationForest
         return scores;
     }
 
-    public void Save(Stream stream) => TabularModelFile.Write(stream, FileKind, 1, w =>
+    /// <summary>Builds the model file; the caller names and versions it.</summary>
+    public ModelFileWriter ToModelFile(ModelMetadata metadata)
     {
-        w.Write(Columns);
-        w.Write(SampleSize);
-        w.WriteArray(_roots);
-        w.WriteArray(_feature);
-        w.WriteArray(_threshold);
-        w.WriteArray(_left);
-        w.WriteArray(_right);
-    });
+        ArgumentNullException.ThrowIfNull(metadata);
+        return new ModelFileWriter(metadata with { Task = "anomaly-detection", Algorithm = AlgorithmName })
+            .Add<int>("config", [Columns, SampleSize])
+            .Add<int>("roots", _roots)
+            .Add<int>("feature", _feature)
+            .Add<float>("threshold", _threshold)
+            .Add<int>("left", _left)
+            .Add<int>("right", _right);
+    }
 
-    public static IsolationForest Load(Stream stream) => TabularModelFile.Read(stream, FileKind, 1, (r, _) =>
+    /// <summary>Loads a forest from a verified model file; throws <see cref="ModelFileException"/> when it is inconsistent.</summary>
+    public static IsolationForest FromModelFile(ModelFile file)
     {
-        var columns = r.ReadInt32();
-        var sampleSize = r.ReadInt32();
-        var roots = r.ReadArray<int>();
-        var feature = r.ReadArray<int>();
-        var threshold = r.ReadArray<float>();
-        var left = r.ReadArray<int>();
-        var right = r.ReadArray<int>();
+        TabularModelFile.RequireAlgorithm(file, AlgorithmName);
+        var config = file.Read<int>("config", 2);
+        var feature = file.Read<int>("feature");
         var nodes = feature.Length;
-        var ok = columns > 0 && sampleSize > 1 && roots.Length > 0 && threshold.Length == nodes && left.Length == nodes && right.Length == nodes
-            && roots.All(x => (uint)x < (uint)nodes) && feature.All(f => f < columns)
-            && Enumerable.Range(0, nodes).All(n => feature[n] < 0 || ((uint)left[n] < (uint)nodes && left[n] > n && (uint)right[n] < (uint)nodes && right[n] > n));
-        return ok ? new IsolationForest(columns, sampleSize, roots, feature, threshold, left, right) : throw new InvalidDataException("Isolation forest file is inconsistent.");
-    });
+        var roots = file.Read<int>("roots");
+        var threshold = file.Read<float>("threshold", nodes);
+        var left = file.Read<int>("left", nodes);
+        var right = file.Read<int>("right", nodes);
+        TabularModelFile.Require(file, config[0] > 0 && config[1] > 1 && roots.Length > 0 && TreeArrays.Valid(roots, feature, left, right, config[0]), "tree structure out of range");
+        return new IsolationForest(config[0], config[1], roots, feature, threshold, left, right);
+    }
 
     private sealed class Builder(TabularDataset data, Random random, int heightLimit)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using Lattice.ML.ModelFiles;
 using Lattice.ML.Tabular;
 
 namespace Lattice.ML.Recommendation;
@@ -32,8 +33,11 @@ public sealed class RecommenderModel
     /// <summary>The largest k a single call may ask for.</summary>
     public const int MaxResults = 1000;
 
-    private const string FileKind = "recommender";
-    private const int PayloadVersion = 1;
+    /// <summary>The model file's <c>task</c>.</summary>
+    public const string TaskName = "recommendation";
+
+    /// <summary>The model file's <c>algorithm</c> (the variant is in the <c>config</c> section).</summary>
+    public const string AlgorithmName = "lattice-recommender";
 
     private readonly Dictionary<string, int> _userIndex;
     private readonly Dictionary<string, int> _itemIndex;
@@ -232,80 +236,80 @@ public sealed class RecommenderModel
         return heap.Drain(destination, _itemIds);
     }
 
-    /// <summary>Writes the model (format: the tabular model file seam, payload version 1).</summary>
-    public void Save(Stream stream) => TabularModelFile.Write(stream, FileKind, PayloadVersion, w =>
+    /// <summary>Builds the model file (sections described in models/recommender/README.md); the caller names and versions it.</summary>
+    public ModelFileWriter ToModelFile(ModelMetadata metadata)
     {
-        w.Write((int)Algorithm);
-        w.WriteStrings(_userIds);
-        w.WriteStrings(_itemIds);
-        w.Write(GlobalMean);
-        w.Write(MinRating);
-        w.Write(MaxRating);
-        w.WriteArray(_seenOffsets);
-        w.WriteArray(_seenItems);
-        w.WriteArray(SeenValues);
-        w.WriteArray(_baselineUser);
-        w.WriteArray(_baselineItem);
-        w.WriteArray(ItemCounts);
-        w.WriteArray(_blend);
-        w.Write(_factors is not null);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var f = _factors?.Factors ?? 0;
+        var writer = new ModelFileWriter(metadata with { Task = TaskName, Algorithm = AlgorithmName })
+            .AddStrings("users", _userIds)
+            .AddStrings("items", _itemIds)
+            .Add<int>("config", [(int)Algorithm, f, _knn?.Neighbors ?? 0])
+            .Add<float>("scalars", [GlobalMean, MinRating, MaxRating, _factors?.GlobalMean ?? 0])
+            .Add<int>("seen.offsets", _seenOffsets)
+            .Add<int>("seen.items", _seenItems)
+            .Add<float>("seen.values", SeenValues)
+            .Add<float>("baseline.user", _baselineUser)
+            .Add<float>("baseline.item", _baselineItem)
+            .Add<int>("item.counts", ItemCounts)
+            .Add<float>("blend", _blend);
         if (_factors is not null)
         {
-            w.Write(_factors.Factors);
-            w.Write(_factors.GlobalMean);
-            w.WriteArray(_factors.UserBias);
-            w.WriteArray(_factors.ItemBias);
-            w.WriteArray(_factors.UserFactors);
-            w.WriteArray(_factors.ItemFactors);
+            writer.Add<float>("mf.user_bias", _factors.UserBias)
+                .Add<float>("mf.item_bias", _factors.ItemBias)
+                .Add<float>("mf.user_factors", _factors.UserFactors, UserCount, f)
+                .Add<float>("mf.item_factors", _factors.ItemFactors, ItemCount, f);
         }
 
-        w.Write(_knn is not null);
         if (_knn is not null)
         {
-            w.Write(_knn.Neighbors);
-            w.WriteArray(_knn.Similarity);
+            writer.Add<float>("knn.similarity", _knn.Similarity, ItemCount, ItemCount);
         }
-    });
 
-    /// <summary>Reads a model written by <see cref="Save"/>; throws <see cref="InvalidDataException"/> for a bad file.</summary>
-    public static RecommenderModel Load(Stream stream) => TabularModelFile.Read(stream, FileKind, PayloadVersion, (r, _) =>
+        return writer;
+    }
+
+    /// <summary>Loads a model from a verified model file; throws <see cref="ModelFileException"/> when it is not a consistent recommender.</summary>
+    public static RecommenderModel FromModelFile(ModelFile file)
     {
-        var algorithm = (RecommenderAlgorithm)r.ReadInt32();
-        var users = r.ReadStrings();
-        var items = r.ReadStrings();
-        var mu = r.ReadSingle();
-        var min = r.ReadSingle();
-        var max = r.ReadSingle();
-        var seenOffsets = r.ReadArray<int>();
-        var seenItems = r.ReadArray<int>();
-        var seenValues = r.ReadArray<float>();
-        var bu = r.ReadArray<float>();
-        var bi = r.ReadArray<float>();
-        var counts = r.ReadArray<int>();
-        var blend = r.ReadArray<float>();
+        TabularModelFile.RequireAlgorithm(file, AlgorithmName);
+        var users = file.ReadStrings("users");
+        var items = file.ReadStrings("items");
+        var config = file.Read<int>("config", 3);
+        var scalars = file.Read<float>("scalars", 4);
+        var algorithm = (RecommenderAlgorithm)config[0];
+        var f = config[1];
+        TabularModelFile.Require(file, Enum.IsDefined(algorithm) && f >= 0 && config[2] >= 0, "bad configuration");
+        var seenOffsets = file.Read<int>("seen.offsets", users.Length + 1);
+        var seenItems = file.Read<int>("seen.items");
+        var seenValues = file.Read<float>("seen.values", seenItems.Length);
+        TabularModelFile.Require(
+            file, seenOffsets[0] == 0 && seenOffsets[^1] == seenItems.Length && seenItems.All(i => (uint)i < (uint)items.Length)
+            && seenOffsets.Zip(seenOffsets.Skip(1)).All(p => p.First <= p.Second),
+            "seen-items table out of range");
         FactorParameters? factors = null;
-        if (r.ReadBoolean())
+        if (f > 0)
         {
-            var f = r.ReadInt32();
-            factors = new FactorParameters(f, r.ReadSingle(), r.ReadArray<float>(), r.ReadArray<float>(), r.ReadArray<float>(), r.ReadArray<float>());
-            Check(factors.UserBias.Length == users.Length && factors.ItemBias.Length == items.Length
-                && factors.UserFactors.Length == users.Length * f && factors.ItemFactors.Length == items.Length * f);
+            factors = new FactorParameters(
+                f, scalars[3], file.Read<float>("mf.user_bias", users.Length), file.Read<float>("mf.item_bias", items.Length),
+                file.Read<float>("mf.user_factors", (long)users.Length * f), file.Read<float>("mf.item_factors", (long)items.Length * f));
         }
 
-        ItemKnn? knn = null;
-        if (r.ReadBoolean())
-        {
-            var neighbors = r.ReadInt32();
-            var similarity = r.ReadArray<float>();
-            Check(similarity.Length == items.Length * items.Length && neighbors > 0);
-            knn = new ItemKnn(items.Length, neighbors, similarity);
-        }
-
-        Check(seenOffsets.Length == users.Length + 1 && seenOffsets[^1] == seenItems.Length && seenItems.Length == seenValues.Length
-            && bu.Length == users.Length && bi.Length == items.Length && counts.Length == items.Length && blend.Length == 3
-            && seenItems.All(i => (uint)i < (uint)items.Length));
-        return new RecommenderModel(algorithm, users, items, mu, min, max, seenOffsets, seenItems, seenValues, bu, bi, factors, knn, blend, counts);
-    });
+        var knn = config[2] > 0 ? new ItemKnn(items.Length, config[2], file.Read<float>("knn.similarity", (long)items.Length * items.Length)) : null;
+        TabularModelFile.Require(
+            file, algorithm switch
+            {
+                RecommenderAlgorithm.Baseline => true,
+                RecommenderAlgorithm.ItemKnnBaseline => knn is not null,
+                RecommenderAlgorithm.Blend => knn is not null && factors is not null,
+                _ => factors is not null,
+            },
+            $"the {algorithm} model lacks its components");
+        return new RecommenderModel(
+            algorithm, users, items, scalars[0], scalars[1], scalars[2], seenOffsets, seenItems, seenValues,
+            file.Read<float>("baseline.user", users.Length), file.Read<float>("baseline.item", items.Length), factors, knn,
+            file.Read<float>("blend", 3), file.Read<int>("item.counts", items.Length));
+    }
 
     internal float Predict(int u, int i) => Algorithm switch
     {
@@ -367,14 +371,6 @@ public sealed class RecommenderModel
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, MaxResults);
         return k;
-    }
-
-    private static void Check(bool condition)
-    {
-        if (!condition)
-        {
-            throw new InvalidDataException("Recommender model file is inconsistent.");
-        }
     }
 
     private static Dictionary<string, int> Index(string[] ids)

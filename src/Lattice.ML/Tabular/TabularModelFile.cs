@@ -1,109 +1,64 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using Lattice.ML.ModelFiles;
 
 namespace Lattice.ML.Tabular;
 
-/// <summary>
-/// The seam between tabular models and the on-disk format: a model writes its payload with a
-/// <see cref="BinaryWriter"/>; this class frames it (magic, kind, payload version) so that moving to the
-/// shared versioned model file format only changes this file.
-/// </summary>
+/// <summary>Helpers the tabular models share to map themselves onto the Lattice model file (sections and checks).</summary>
 internal static class TabularModelFile
 {
-    private const uint Magic = 0x42415454; // "TTAB" little-endian
-    private const int MaxArrayLength = 256 * 1024 * 1024;
-
-    public static void Write(Stream stream, string kind, int payloadVersion, Action<BinaryWriter> writePayload)
+    /// <summary>Stores strings as one UTF-8 byte section plus an int32 offsets section (count + 1 entries).</summary>
+    public static ModelFileWriter AddStrings(this ModelFileWriter writer, string name, IReadOnlyList<string> values)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(writePayload);
-        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-        writer.Write(Magic);
-        writer.Write(kind);
-        writer.Write(payloadVersion);
-        writePayload(writer);
-        writer.Write(Magic);
-    }
-
-    public static T Read<T>(Stream stream, string kind, int maxPayloadVersion, Func<BinaryReader, int, T> readPayload)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(readPayload);
-        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        try
+        var offsets = new int[values.Count + 1];
+        var bytes = new List<byte>();
+        for (var n = 0; n < values.Count; n++)
         {
-            if (reader.ReadUInt32() != Magic)
-            {
-                throw new InvalidDataException("Not a Lattice tabular model file (bad magic).");
-            }
-
-            var actualKind = reader.ReadString();
-            if (actualKind != kind)
-            {
-                throw new InvalidDataException($"Model file holds a '{actualKind}' model, expected '{kind}'.");
-            }
-
-            var version = reader.ReadInt32();
-            if (version < 1 || version > maxPayloadVersion)
-            {
-                throw new InvalidDataException($"Unsupported {kind} payload version {version} (this build reads up to {maxPayloadVersion}).");
-            }
-
-            var model = readPayload(reader, version);
-            return reader.ReadUInt32() == Magic ? model : throw new InvalidDataException("Model file is truncated or corrupt (bad trailer).");
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new InvalidDataException($"The {kind} model file is truncated.", ex);
-        }
-    }
-
-    public static void WriteArray<T>(this BinaryWriter writer, T[] values)
-        where T : unmanaged
-    {
-        writer.Write(values.Length);
-        writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
-    }
-
-    public static T[] ReadArray<T>(this BinaryReader reader)
-        where T : unmanaged
-    {
-        var length = reader.ReadInt32();
-        if (length < 0 || length > MaxArrayLength)
-        {
-            throw new InvalidDataException($"Array length {length} in model file is out of range.");
+            bytes.AddRange(Encoding.UTF8.GetBytes(values[n]));
+            offsets[n + 1] = bytes.Count;
         }
 
-        var values = new T[length];
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
-        reader.BaseStream.ReadExactly(bytes);
+        return writer.Add<byte>($"{name}.utf8", bytes.ToArray()).Add<int>($"{name}.offsets", offsets);
+    }
+
+    public static string[] ReadStrings(this ModelFile file, string name)
+    {
+        var bytes = file.GetSpan<byte>($"{name}.utf8");
+        var offsets = file.GetSpan<int>($"{name}.offsets");
+        Require(file, offsets.Length >= 1 && offsets[0] == 0 && offsets[^1] == bytes.Length, $"string table '{name}' is inconsistent");
+        var values = new string[offsets.Length - 1];
+        for (var n = 0; n < values.Length; n++)
+        {
+            Require(file, offsets[n] <= offsets[n + 1], $"string table '{name}' is inconsistent");
+            values[n] = Encoding.UTF8.GetString(bytes[offsets[n]..offsets[n + 1]]);
+        }
 
         return values;
     }
 
-    public static void WriteStrings(this BinaryWriter writer, IReadOnlyList<string> values)
+    /// <summary>A copy of a section that must have exactly <paramref name="length"/> elements (any length when negative).</summary>
+    public static T[] Read<T>(this ModelFile file, string name, long length = -1)
+        where T : unmanaged
     {
-        writer.Write(values.Count);
-        foreach (var value in values)
+        var values = file.ToArray<T>(name);
+        Require(file, length < 0 || values.Length == length, $"section '{name}' has {values.Length} elements, expected {length}");
+        return values;
+    }
+
+    /// <summary>Checks the file holds the expected algorithm before any section is read.</summary>
+    public static void RequireAlgorithm(ModelFile file, string algorithm)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (file.Metadata.Algorithm != algorithm)
         {
-            writer.Write(value);
+            throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' holds a '{file.Metadata.Algorithm}' model, expected '{algorithm}'.");
         }
     }
 
-    public static string[] ReadStrings(this BinaryReader reader)
+    public static void Require(ModelFile file, bool condition, string problem)
     {
-        var length = reader.ReadInt32();
-        if (length < 0 || length > MaxArrayLength)
+        if (!condition)
         {
-            throw new InvalidDataException($"String count {length} in model file is out of range.");
+            throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' is inconsistent: {problem}.");
         }
-
-        var values = new string[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = reader.ReadString();
-        }
-
-        return values;
     }
 }

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
+namespace Lattice.ServiceDefaults.Discovery;
+
+/// <summary>
+/// Rewrites a logical address (<c>http://sentiment/v1/sentiment</c>) to one replica's real address,
+/// round-robin, on every attempt, so a retry can land on another replica. Hosts that are not known
+/// service names pass through untouched.
+/// </summary>
+internal sealed class ServiceDiscoveryHandler(IServiceEndpointResolver resolver) : DelegatingHandler
+{
+    private static readonly HttpRequestOptionsKey<Uri> LogicalUriKey = new("Lattice.LogicalUri");
+    private static readonly ConcurrentDictionary<string, StrongBox<int>> Cursors = new(StringComparer.OrdinalIgnoreCase);
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.Options.TryGetValue(LogicalUriKey, out var logical))
+        {
+            logical = request.RequestUri;
+        }
+
+        if (logical is not null && IsLogicalName(logical))
+        {
+            var endpoints = await resolver.ResolveAsync(logical.Host, cancellationToken);
+            if (endpoints.Count > 0)
+            {
+                request.Options.Set(LogicalUriKey, logical);
+                request.RequestUri = Combine(Pick(logical.Host, endpoints), logical);
+            }
+        }
+
+        return await base.SendAsync(request, cancellationToken);
+    }
+
+    private static bool IsLogicalName(Uri uri) =>
+        uri.IsAbsoluteUri && uri.HostNameType == UriHostNameType.Dns && !uri.Host.Contains('.', StringComparison.Ordinal)
+        && !string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
+
+    private static Uri Pick(string service, IReadOnlyList<Uri> endpoints)
+    {
+        if (endpoints.Count == 1)
+        {
+            return endpoints[0];
+        }
+
+        var cursor = Cursors.GetOrAdd(service, static _ => new StrongBox<int>());
+        var next = (uint)Interlocked.Increment(ref cursor.Value);
+        return endpoints[(int)(next % (uint)endpoints.Count)];
+    }
+
+    internal static Uri Combine(Uri endpoint, Uri logical)
+    {
+        var basePath = endpoint.AbsolutePath.TrimEnd('/');
+        var builder = new UriBuilder(endpoint.Scheme, endpoint.Host, endpoint.Port)
+        {
+            Path = basePath + logical.AbsolutePath,
+            Query = logical.Query.TrimStart('?'),
+        };
+        return builder.Uri;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Timeout;
+
+namespace Lattice.ServiceDefaults.Http;
+
+/// <summary>
+/// The inner layer, once the address is resolved: one circuit breaker per upstream authority
+/// (host:port), shared by every client in the process, around a per-attempt timeout. Keying by
+/// authority means one dead replica is cut off without failing calls to its healthy siblings.
+/// </summary>
+internal sealed class CircuitBreakerHandler(UpstreamCircuitBreakers breakers) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var pipeline = breakers.For(request.RequestUri!);
+        return await pipeline.ExecuteAsync(
+            static async (state, token) => await state.Handler.SendCore(state.Request, token),
+            (Handler: this, Request: request),
+            cancellationToken);
+    }
+
+    private Task<HttpResponseMessage> SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        base.SendAsync(request, cancellationToken);
+}
+
+/// <summary>The process-wide registry of per-authority breaker pipelines, built once per authority.</summary>
+internal sealed class UpstreamCircuitBreakers
+{
+    private readonly ResiliencePipelineRegistry<string> _registry = new();
+    private readonly HttpResilienceOptions _options;
+    private readonly HttpResilienceTelemetry _telemetry;
+    private readonly Dictionary<string, CircuitBreakerStateProvider> _states = new(StringComparer.Ordinal);
+    private readonly Lock _statesLock = new();
+
+    public UpstreamCircuitBreakers(IOptions<HttpResilienceOptions> options, HttpResilienceTelemetry telemetry)
+    {
+        _options = options.Value;
+        _telemetry = telemetry;
+    }
+
+    /// <summary>The breaker state of an upstream, or null when it has not been called yet.</summary>
+    public CircuitState? StateOf(Uri upstream)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        lock (_statesLock)
+        {
+            return _states.TryGetValue(KeyOf(upstream), out var provider) ? provider.CircuitState : null;
+        }
+    }
+
+    internal ResiliencePipeline<HttpResponseMessage> For(Uri upstream) =>
+        _registry.GetOrAddPipeline<HttpResponseMessage>(KeyOf(upstream), (builder, context) =>
+        {
+            var stateProvider = new CircuitBreakerStateProvider();
+            lock (_statesLock)
+            {
+                _states[context.PipelineKey] = stateProvider;
+            }
+
+            builder.Name = "lattice-http-upstream";
+            builder.InstanceName = context.PipelineKey;
+            builder
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+                {
+                    Name = "circuit-breaker",
+                    FailureRatio = _options.BreakerFailureRatio,
+                    MinimumThroughput = _options.BreakerMinimumThroughput,
+                    SamplingDuration = _options.BreakerSamplingDuration,
+                    BreakDuration = _options.BreakerDuration,
+                    StateProvider = stateProvider,
+                    ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome)),
+                    OnOpened = _ => Report(context.PipelineKey, "open"),
+                    OnHalfOpened = _ => Report(context.PipelineKey, "half-open"),
+                    OnClosed = _ => Report(context.PipelineKey, "closed"),
+                })
+                .AddTimeout(new TimeoutStrategyOptions { Name = "attempt-timeout", Timeout = _options.AttemptTimeout });
+        });
+
+    private ValueTask Report(string upstream, string state)
+    {
+        _telemetry.CircuitChanged(upstream, state);
+        return ValueTask.CompletedTask;
+    }
+
+    private static string KeyOf(Uri upstream) => upstream.Scheme + "://" + upstream.Authority;
+
+    // 4xx are the caller's fault and 429 is the upstream pacing us: neither says the upstream is unhealthy.
+    private static bool IsUpstreamFailure(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
+    {
+        HttpRequestException or TimeoutRejectedException => true,
+        null => outcome.Result!.StatusCode >= HttpStatusCode.InternalServerError
+            && outcome.Result.StatusCode != HttpStatusCode.NotImplemented,
+        _ => false,
+    };
+}

@@ -1,0 +1,104 @@
+using Lattice.ServiceDefaults.Discovery;
+using Lattice.ServiceDefaults.Health;
+using Lattice.ServiceDefaults.Http;
+using Lattice.ServiceDefaults.Logging;
+using Lattice.ServiceDefaults.Metrics;
+using Lattice.ServiceDefaults.Problems;
+using Lattice.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Lattice.ServiceDefaults;
+
+/// <summary>What every Lattice process adds: <c>builder.AddServiceDefaults()</c> then <c>app.MapDefaultEndpoints()</c>.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// Health checks, OpenTelemetry tracing and metrics, JSON console logs, ProblemDetails for every error,
+    /// configuration-based service discovery and a resilient default for every IHttpClientFactory client.
+    /// </summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddLatticeLogging();
+        builder.AddLatticeTelemetry();
+        builder.AddLatticeProblemDetails();
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy("The process is up."), [HealthEndpoints.LiveTag]);
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IServiceEndpointResolver, ConfigurationServiceEndpointResolver>();
+        builder.AddResilientHttpClientDefaults();
+
+        builder.Services.AddTransient<IStartupFilter, ServiceDefaultsStartupFilter>();
+        return builder;
+    }
+
+    /// <summary>Registers the resilience options and the retry, discovery and circuit-breaker handlers on every HttpClient.</summary>
+    public static IHostApplicationBuilder AddResilientHttpClientDefaults(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<HttpResilienceOptions>()
+            .BindConfiguration(HttpResilienceOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpResilienceOptions>, HttpResilienceOptionsValidator>());
+        builder.Services.TryAddSingleton<HttpResilienceTelemetry>();
+        builder.Services.TryAddSingleton<UpstreamCircuitBreakers>();
+        builder.Services.TryAddTransient<RetryHandler>();
+        builder.Services.TryAddTransient<ServiceDiscoveryHandler>();
+        builder.Services.TryAddTransient<CircuitBreakerHandler>();
+        builder.Services.ConfigureHttpClientDefaults(http => http
+            .AddHttpMessageHandler<RetryHandler>()
+            .AddHttpMessageHandler<ServiceDiscoveryHandler>()
+            .AddHttpMessageHandler<CircuitBreakerHandler>());
+        return builder;
+    }
+
+    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>, open to every caller.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthEndpoints();
+        app.MapMetricsEndpoint();
+        return app;
+    }
+
+    private static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(MetricsPath, async (HttpContext context, PrometheusScraper scraper, IOptions<TelemetryOptions> options) =>
+        {
+            var text = await scraper.ScrapeAsync(options.Value.ScrapeTimeout, context.RequestAborted);
+            context.Response.ContentType = PrometheusScraper.ContentType;
+            context.Response.Headers.CacheControl = "no-store";
+            await context.Response.WriteAsync(text, context.RequestAborted);
+        }).AllowAnonymous().ExcludeFromDescription().WithName("Metrics");
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Puts the exception handler, ProblemDetails status pages and the probe trace filter at the very
+    /// front of the pipeline, whatever order Program.cs adds its own middleware in.
+    /// </summary>
+    private sealed class ServiceDefaultsStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<UntracedPathsMiddleware>();
+            app.UseExceptionHandler();
+            app.UseStatusCodePages();
+            next(app);
+        };
+    }
+}

@@ -1,0 +1,66 @@
+using Lattice.ServiceDefaults.Discovery;
+using Lattice.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lattice.ServiceDefaults.Tests.Discovery;
+
+public sealed class ServiceDiscoveryTests
+{
+    [Fact]
+    public async Task LogicalName_TwoReplicas_CallsAreSpreadAcrossBoth()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var first = await TestApps.StartAsync(app => app.MapGet("/who", () => "first"));
+        await using var second = await TestApps.StartAsync(app => app.MapGet("/who", () => "second"));
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            ["Services:sentiment:Urls:0"] = first.BaseAddress.ToString(),
+            ["Services:sentiment:Urls:1"] = second.BaseAddress.ToString(),
+        });
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        var answers = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add(await client.GetStringAsync("http://sentiment/who?x=1", ct));
+        }
+
+        Assert.Equal(2, answers.Count(a => a == "first"));
+        Assert.Equal(2, answers.Count(a => a == "second"));
+    }
+
+    [Theory]
+    [InlineData("http://a:1;http://b:2", 2)]
+    [InlineData(" http://a:1 , http://b:2 ", 2)]
+    [InlineData("", 0)]
+    public async Task Resolve_SeparatedString_ParsesEveryAddress(string value, int expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Services:x:Urls"] = value }).Build();
+        using var sut = new ConfigurationServiceEndpointResolver(configuration);
+
+        var endpoints = await sut.ResolveAsync("x", TestContext.Current.CancellationToken);
+
+        Assert.Equal(expected, endpoints.Count);
+    }
+
+    [Fact]
+    public async Task Resolve_NotAnHttpAddress_FailsWithTheKeyInTheMessage()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Services:x:Urls"] = "ftp://nope" }).Build();
+        using var sut = new ConfigurationServiceEndpointResolver(configuration);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => sut.ResolveAsync("x", TestContext.Current.CancellationToken).AsTask());
+
+        Assert.Contains("Services:x:Urls", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Combine_EndpointWithBasePath_KeepsBasePathAndQuery()
+    {
+        var combined = ServiceDiscoveryHandler.Combine(new Uri("http://127.0.0.1:5000/base/"), new Uri("http://svc/v1/x?q=1"));
+
+        Assert.Equal("http://127.0.0.1:5000/base/v1/x?q=1", combined.ToString());
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using Lattice.ServiceDefaults.Http;
+using Lattice.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
+
+namespace Lattice.ServiceDefaults.Tests.Http;
+
+public sealed class ResilienceTests
+{
+    /// <summary>A real upstream whose behaviour the test switches while it runs.</summary>
+    private sealed class FlakyUpstream
+    {
+        private int _calls;
+
+        public volatile int FailuresLeft;
+
+        public volatile bool AlwaysFail;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public IResult Handle()
+        {
+            Interlocked.Increment(ref _calls);
+            if (AlwaysFail)
+            {
+                return Results.StatusCode(StatusCodes.Status500InternalServerError);
+            }
+
+            return Interlocked.Decrement(ref FailuresLeft) >= 0
+                ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ok");
+        }
+    }
+
+    private static async Task<(KestrelApp Upstream, KestrelApp Caller, FlakyUpstream Behaviour)> StartAsync(
+        Dictionary<string, string?>? callerSettings = null)
+    {
+        var behaviour = new FlakyUpstream();
+        var upstream = await TestApps.StartAsync(app =>
+        {
+            app.MapGet("/work", behaviour.Handle);
+            app.MapPost("/work", behaviour.Handle);
+        });
+        var settings = callerSettings ?? [];
+        settings["Services:flaky:Urls"] = upstream.BaseAddress.ToString();
+        var caller = await TestApps.StartAsync(_ => { }, settings: settings);
+        return (upstream, caller, behaviour);
+    }
+
+    [Fact]
+    public async Task Get_UpstreamFailsTwiceThenSucceeds_RetriesAndReturns200()
+    {
+        var (upstream, caller, behaviour) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = caller;
+        behaviour.FailuresLeft = 2;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        var response = await client.GetAsync("http://flaky/work", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, behaviour.Calls);
+    }
+
+    [Fact]
+    public async Task Post_NotMarkedSafe_IsNotRetried()
+    {
+        var (upstream, caller, behaviour) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = caller;
+        behaviour.FailuresLeft = 2;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        var response = await client.PostAsync("http://flaky/work", new StringContent("x"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, behaviour.Calls);
+    }
+
+    [Fact]
+    public async Task Post_MarkedSafe_IsRetriedWithItsBody()
+    {
+        var (upstream, caller, behaviour) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = caller;
+        behaviour.FailuresLeft = 1;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://flaky/work") { Content = new StringContent("{}") };
+        request.MarkSafeToRetry();
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, behaviour.Calls);
+    }
+
+    [Fact]
+    public async Task Breaker_UpstreamKeepsFailing_OpensThenClosesAfterRecovery()
+    {
+        var (upstream, caller, behaviour) = await StartAsync(new Dictionary<string, string?>
+        {
+            ["Lattice:Http:Resilience:MaxRetryAttempts"] = "0",
+            ["Lattice:Http:Resilience:BreakerMinimumThroughput"] = "4",
+            ["Lattice:Http:Resilience:BreakerFailureRatio"] = "0.5",
+            ["Lattice:Http:Resilience:BreakerSamplingDuration"] = "00:00:10",
+            ["Lattice:Http:Resilience:BreakerDuration"] = "00:00:00.500",
+        });
+        await using var _ = upstream;
+        await using var __ = caller;
+        var ct = TestContext.Current.CancellationToken;
+        behaviour.AlwaysFail = true;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        var breakers = caller.Services.GetRequiredService<UpstreamCircuitBreakers>();
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.GetAsync("http://flaky/work", ct)).StatusCode);
+        }
+
+        var callsWhenOpened = behaviour.Calls;
+        await Assert.ThrowsAsync<BrokenCircuitException>(() => client.GetAsync("http://flaky/work", ct));
+        Assert.Equal(CircuitState.Open, breakers.StateOf(upstream.BaseAddress));
+        Assert.Equal(callsWhenOpened, behaviour.Calls);
+
+        behaviour.AlwaysFail = false;
+        await Task.Delay(TimeSpan.FromMilliseconds(700), ct);
+        var recovered = await client.GetAsync("http://flaky/work", ct);
+
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
+        Assert.Equal(CircuitState.Closed, breakers.StateOf(upstream.BaseAddress));
+    }
+
+    [Fact]
+    public async Task AttemptTimeout_SlowUpstream_IsRetriedThenGivesUp()
+    {
+        var calls = 0;
+        await using var slow = await TestApps.StartAsync(app => app.MapGet("/slow", async (CancellationToken token) =>
+        {
+            Interlocked.Increment(ref calls);
+            await Task.Delay(TimeSpan.FromSeconds(5), token);
+            return "late";
+        }));
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            ["Services:slow:Urls"] = slow.BaseAddress.ToString(),
+            ["Lattice:Http:Resilience:AttemptTimeout"] = "00:00:00.100",
+            ["Lattice:Http:Resilience:MaxRetryAttempts"] = "1",
+        });
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(
+            () => client.GetAsync("http://slow/slow", TestContext.Current.CancellationToken));
+        Assert.Equal(2, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task Options_TotalTimeoutShorterThanAttempt_FailsAtStart()
+    {
+        var error = await Assert.ThrowsAnyAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestApps.StartAsync(
+            _ => { },
+            settings: new Dictionary<string, string?>
+            {
+                ["Lattice:Http:Resilience:AttemptTimeout"] = "00:00:05",
+                ["Lattice:Http:Resilience:TotalTimeout"] = "00:00:01",
+            }));
+
+        Assert.Contains("TotalTimeout", error.Message, StringComparison.Ordinal);
+    }
+}

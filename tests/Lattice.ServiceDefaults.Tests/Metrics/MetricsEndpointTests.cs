@@ -1,0 +1,65 @@
+using System.Diagnostics.Metrics;
+using Lattice.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lattice.ServiceDefaults.Tests.Metrics;
+
+public sealed class MetricsEndpointTests
+{
+    [Fact]
+    public async Task Metrics_AfterTraffic_PassesPromtoolAndHoldsFrameworkAndCustomInstruments()
+    {
+        var promtool = ExternalTool.Require("promtool");
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await TestApps.StartAsync(a =>
+        {
+            var meter = a.Services.GetRequiredService<IMeterFactory>().Create("Lattice.Tests.Metrics");
+            var predictions = meter.CreateCounter<long>("lattice.test.predictions", "{prediction}", "Predictions served.\nSecond line \\ backslash.");
+            var latency = meter.CreateHistogram<double>("lattice.test.latency", "s", "Prediction latency.");
+            var queue = meter.CreateUpDownCounter<int>("lattice.test.queue-depth", "{request}", "Queued requests.");
+            meter.CreateObservableGauge("lattice.test.ratio", () => 0.25, "1", "A ratio.");
+            a.MapGet("/predict", () =>
+            {
+                predictions.Add(1, new KeyValuePair<string, object?>("model.name", "senti\"ment\n"), new KeyValuePair<string, object?>("9version", "3"));
+                latency.Record(0.0042, new KeyValuePair<string, object?>("model.name", "sentiment"));
+                queue.Add(2);
+                return Results.Ok();
+            });
+        });
+        using var client = app.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            (await client.GetAsync("/predict", ct)).EnsureSuccessStatusCode();
+        }
+
+        var response = await client.GetAsync("/metrics", ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var (exitCode, stdout, stderr) = await ExternalTool.RunAsync(promtool, ["check", "metrics"], text, TimeSpan.FromSeconds(30), ct);
+
+        Assert.True(response.IsSuccessStatusCode, text);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        // Exit 1 is a parse error; exit 3 is lint advice only. The one piece of advice we accept is the
+        // "_count" suffix on the runtime's own gauges (dotnet.assembly.count, ...): renaming them would
+        // break every dashboard built on the OpenTelemetry names.
+        Assert.True(exitCode is 0 or 3, $"promtool exit {exitCode}: {stdout}\n{stderr}\n---\n{text}");
+        var advice = (stdout + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.All(advice, line => Assert.Matches("^dotnet_[a-z_]+_count non-histogram and non-summary metrics should not have \"_count\" suffix$", line));
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
+        Assert.Contains("le=\"+Inf\"", text, StringComparison.Ordinal);
+        Assert.Contains("http_server_request_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE lattice_test_predictions_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("model_name=\"senti\\\"ment\\n\"", text, StringComparison.Ordinal);
+        Assert.Contains("_9version=\"3\"", text, StringComparison.Ordinal);
+        Assert.Contains("# HELP lattice_test_predictions_total Predictions served.\\nSecond line \\\\ backslash.", text, StringComparison.Ordinal);
+        Assert.Contains("lattice_test_latency_seconds_sum{model_name=\"sentiment\"} 0.0126", text, StringComparison.Ordinal);
+        Assert.Contains("lattice_test_latency_seconds_bucket{model_name=\"sentiment\",le=\"0.0025\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("lattice_test_latency_seconds_bucket{model_name=\"sentiment\",le=\"0.005\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE lattice_test_queue_depth gauge", text, StringComparison.Ordinal);
+        Assert.Contains("lattice_test_queue_depth 6", text, StringComparison.Ordinal);
+        Assert.Contains("lattice_test_ratio 0.25", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Lattice.ServiceDefaults.Tests.Problems;
+
+public sealed class ProblemDetailsTests
+{
+    private sealed record Payload(string Text);
+
+    private static Task<Lattice.Testing.KestrelApp> StartAsync(string environment = "Production") => TestApps.StartAsync(
+        app =>
+        {
+            app.MapGet("/boom", string () => throw new InvalidOperationException("secret internals"));
+            app.MapGet("/domain", string () => throw new LatticeProblemException(
+                StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Version exists", "Version 3 of sentiment already exists."));
+            app.MapPost("/echo", (Payload payload) => payload.Text);
+        },
+        environment: environment);
+
+    [Fact]
+    public async Task UnknownRoute_Returns404ProblemWithStableTypeAndTraceId()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync("/nowhere", TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound, ProblemTypes.NotFound);
+        Assert.Equal(32, problem.GetProperty("traceId").GetString()!.Length);
+    }
+
+    [Fact]
+    public async Task MalformedJsonBody_Returns400Problem()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        using var content = new StringContent("{\"text\": ", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await client.PostAsync("/echo", content, TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemTypes.BadRequest);
+    }
+
+    [Fact]
+    public async Task UnhandledException_Returns500ProblemWithoutStackTraceOrMessage()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync("/boom", TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.InternalServerError, ProblemTypes.Internal);
+        var raw = problem.GetRawText();
+        Assert.DoesNotContain("secret internals", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DomainException_KeepsItsStatusTypeAndDetail()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync("/domain", TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.Conflict, ProblemTypes.Conflict);
+        Assert.Equal("Version exists", problem.GetProperty("title").GetString());
+        Assert.Equal("Version 3 of sentiment already exists.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task WrongMethod_Returns405Problem()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+
+        var response = await client.DeleteAsync("/echo", TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, ProblemTypes.MethodNotAllowed);
+    }
+
+    internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string type)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(type, problem.GetProperty("type").GetString());
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        Assert.True(problem.TryGetProperty("traceId", out _), body);
+        return problem;
+    }
+}
