@@ -65,19 +65,17 @@ public sealed class GradientBoostedTrees
     private readonly int[] _left;
     private readonly int[] _right;
     private readonly float[] _value;
+    private readonly FlatTrees _trees;
 
-    private GradientBoostedTrees(int columns, double baseScore, int[] roots, int[] feature, float[] threshold, int[] left, int[] right, float[] value)
+    private GradientBoostedTrees(int columns, double baseScore, FlatTrees trees, float[] value)
     {
         Columns = columns;
         BaseScore = baseScore;
-        _roots = roots;
-        _feature = feature;
-        _threshold = threshold;
-        _left = left;
-        _right = right;
+        _trees = trees;
+        (_roots, _feature, _threshold, _left, _right) = (trees.Roots, trees.Feature, trees.Threshold, trees.Left, trees.Right);
         _value = value;
         double bias = baseScore;
-        foreach (var root in roots)
+        foreach (var root in _roots)
         {
             bias += value[root];
         }
@@ -195,31 +193,16 @@ public sealed class GradientBoostedTrees
         return score;
     }
 
-    public double[] PredictAll(TabularDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        var result = new double[data.Rows];
-        for (var r = 0; r < data.Rows; r++)
-        {
-            result[r] = PredictProbability(data.Row(r));
-        }
-
-        return result;
-    }
+    public double[] PredictAll(TabularDataset data) => FlatTrees.ScoreRows(data, PredictProbability);
 
     /// <summary>Builds the model file; the caller names and versions it.</summary>
     public ModelFileWriter ToModelFile(ModelMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        return new ModelFileWriter(metadata with { Task = metadata.Task.Length == 0 ? "binary-classification" : metadata.Task, Algorithm = AlgorithmName })
+        return _trees.AddTo(new ModelFileWriter(metadata with { Task = metadata.Task.Length == 0 ? "binary-classification" : metadata.Task, Algorithm = AlgorithmName })
             .Add<int>("config", [Columns])
             .Add<double>("base_score", [BaseScore])
-            .Add<int>("roots", _roots)
-            .Add<int>("feature", _feature)
-            .Add<float>("threshold", _threshold)
-            .Add<int>("left", _left)
-            .Add<int>("right", _right)
-            .Add<float>("value", _value);
+            .Add<float>("value", _value));
     }
 
     /// <summary>Loads trees from a verified model file; throws <see cref="ModelFileException"/> when they are inconsistent.</summary>
@@ -228,36 +211,15 @@ public sealed class GradientBoostedTrees
         TabularModelFile.RequireAlgorithm(file, AlgorithmName);
         var columns = file.Read<int>("config", 1)[0];
         var baseScore = file.Read<double>("base_score", 1)[0];
-        var feature = file.Read<int>("feature");
-        var nodes = feature.Length;
-        var roots = file.Read<int>("roots");
-        var threshold = file.Read<float>("threshold", nodes);
-        var left = file.Read<int>("left", nodes);
-        var right = file.Read<int>("right", nodes);
-        var value = file.Read<float>("value", nodes);
-        TabularModelFile.Require(
-            file, columns > 0 && double.IsFinite(baseScore) && TreeArrays.Valid(roots, feature, left, right, columns) && value.All(float.IsFinite),
-            "tree structure out of range");
-        return new GradientBoostedTrees(columns, baseScore, roots, feature, threshold, left, right, value);
+        var trees = FlatTrees.Read(file, columns);
+        var value = file.Read<float>("value", trees.Feature.Length);
+        TabularModelFile.Require(file, double.IsFinite(baseScore) && value.All(float.IsFinite), "non-finite values");
+        return new GradientBoostedTrees(columns, baseScore, trees, value);
     }
 
     internal static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
-    private void CheckRow(ReadOnlySpan<float> row)
-    {
-        if (row.Length != Columns)
-        {
-            throw new ArgumentException($"Expected {Columns} features, got {row.Length}.", nameof(row));
-        }
-
-        foreach (var value in row)
-        {
-            if (!float.IsFinite(value))
-            {
-                throw new ArgumentException("Features must be finite numbers.", nameof(row));
-            }
-        }
-    }
+    private void CheckRow(ReadOnlySpan<float> row) => FlatTrees.CheckRow(row, Columns);
 
     private sealed class Trainer
     {
@@ -350,9 +312,8 @@ public sealed class GradientBoostedTrees
             // Trees are appended in order, so dropping the rounds after the best one truncates the node arrays.
             var keep = Math.Max(bestRounds, 1);
             var nodes = keep < roots.Count ? roots[keep] : _feature.Count;
-            return new GradientBoostedTrees(
-                _columns, baseScore, [.. roots.Take(keep)], [.. _feature.Take(nodes)], [.. _threshold.Take(nodes)],
-                [.. _left.Take(nodes)], [.. _right.Take(nodes)], [.. _value.Take(nodes)]);
+            var trees = new FlatTrees([.. roots.Take(keep)], [.. _feature.Take(nodes)], [.. _threshold.Take(nodes)], [.. _left.Take(nodes)], [.. _right.Take(nodes)]);
+            return new GradientBoostedTrees(_columns, baseScore, trees, [.. _value.Take(nodes)]);
         }
 
         private float Leaf(int root, ReadOnlySpan<float> row)

@@ -23,23 +23,15 @@ public sealed class IsolationForest
     /// <summary>The model file's <c>algorithm</c>.</summary>
     public const string AlgorithmName = "isolation-forest";
 
-    // Flat storage of every tree: a leaf has Feature = −1 and Threshold = its path-length adjustment.
-    private readonly int[] _roots;
-    private readonly int[] _feature;
-    private readonly float[] _threshold;
-    private readonly int[] _left;
-    private readonly int[] _right;
+    // A leaf's threshold holds its path-length adjustment c(size).
+    private readonly FlatTrees _trees;
     private readonly float _normalizer;
 
-    private IsolationForest(int columns, int sampleSize, int[] roots, int[] feature, float[] threshold, int[] left, int[] right)
+    private IsolationForest(int columns, int sampleSize, FlatTrees trees)
     {
         Columns = columns;
         SampleSize = sampleSize;
-        _roots = roots;
-        _feature = feature;
-        _threshold = threshold;
-        _left = left;
-        _right = right;
+        _trees = trees;
         _normalizer = (float)AveragePathLength(sampleSize);
     }
 
@@ -47,7 +39,7 @@ public sealed class IsolationForest
 
     public int SampleSize { get; }
 
-    public int TreeCount => _roots.Length;
+    public int TreeCount => _trees.Roots.Length;
 
     /// <summary>c(n): the average path length of an unsuccessful search in a binary search tree of n points.</summary>
     public static double AveragePathLength(double n) => n switch
@@ -88,66 +80,40 @@ public sealed class IsolationForest
             roots[t] = builder.Build(sample, 0, psi, 0);
         }
 
-        return new IsolationForest(data.Columns, psi, roots, [.. builder.Feature], [.. builder.Threshold], [.. builder.Left], [.. builder.Right]);
+        return new IsolationForest(data.Columns, psi, new FlatTrees(roots, [.. builder.Feature], [.. builder.Threshold], [.. builder.Left], [.. builder.Right]));
     }
 
     /// <summary>Anomaly score in (0, 1]; above 0.5 leans anomalous. Throws for a wrong width or non-finite values.</summary>
     public double Score(ReadOnlySpan<float> row)
     {
-        if (row.Length != Columns)
-        {
-            throw new ArgumentException($"Expected {Columns} features, got {row.Length}.", nameof(row));
-        }
-
-        foreach (var value in row)
-        {
-            if (!float.IsFinite(value))
-            {
-                throw new ArgumentException("Features must be finite numbers.", nameof(row));
-            }
-        }
-
+        FlatTrees.CheckRow(row, Columns);
+        var (feature, threshold, left, right) = (_trees.Feature, _trees.Threshold, _trees.Left, _trees.Right);
         double total = 0;
-        foreach (var root in _roots)
+        foreach (var root in _trees.Roots)
         {
             var node = root;
             var depth = 0;
-            while (_feature[node] >= 0)
+            while (feature[node] >= 0)
             {
-                node = row[_feature[node]] < _threshold[node] ? _left[node] : _right[node];
+                node = row[feature[node]] < threshold[node] ? left[node] : right[node];
                 depth++;
             }
 
-            total += depth + _threshold[node];
+            total += depth + threshold[node];
         }
 
-        return Math.Pow(2, -(total / _roots.Length) / _normalizer);
+        return Math.Pow(2, -(total / _trees.Roots.Length) / _normalizer);
     }
 
     /// <summary>Scores every row of <paramref name="data"/>.</summary>
-    public double[] ScoreAll(TabularDataset data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        var scores = new double[data.Rows];
-        for (var r = 0; r < data.Rows; r++)
-        {
-            scores[r] = Score(data.Row(r));
-        }
-
-        return scores;
-    }
+    public double[] ScoreAll(TabularDataset data) => FlatTrees.ScoreRows(data, Score);
 
     /// <summary>Builds the model file; the caller names and versions it.</summary>
     public ModelFileWriter ToModelFile(ModelMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        return new ModelFileWriter(metadata with { Task = "anomaly-detection", Algorithm = AlgorithmName })
-            .Add<int>("config", [Columns, SampleSize])
-            .Add<int>("roots", _roots)
-            .Add<int>("feature", _feature)
-            .Add<float>("threshold", _threshold)
-            .Add<int>("left", _left)
-            .Add<int>("right", _right);
+        return _trees.AddTo(new ModelFileWriter(metadata with { Task = "anomaly-detection", Algorithm = AlgorithmName })
+            .Add<int>("config", [Columns, SampleSize]));
     }
 
     /// <summary>Loads a forest from a verified model file; throws <see cref="ModelFileException"/> when it is inconsistent.</summary>
@@ -155,14 +121,8 @@ public sealed class IsolationForest
     {
         TabularModelFile.RequireAlgorithm(file, AlgorithmName);
         var config = file.Read<int>("config", 2);
-        var feature = file.Read<int>("feature");
-        var nodes = feature.Length;
-        var roots = file.Read<int>("roots");
-        var threshold = file.Read<float>("threshold", nodes);
-        var left = file.Read<int>("left", nodes);
-        var right = file.Read<int>("right", nodes);
-        TabularModelFile.Require(file, config[0] > 0 && config[1] > 1 && roots.Length > 0 && TreeArrays.Valid(roots, feature, left, right, config[0]), "tree structure out of range");
-        return new IsolationForest(config[0], config[1], roots, feature, threshold, left, right);
+        TabularModelFile.Require(file, config[0] > 0 && config[1] > 1, "bad configuration");
+        return new IsolationForest(config[0], config[1], FlatTrees.Read(file, config[0]));
     }
 
     private sealed class Builder(TabularDataset data, Random random, int heightLimit)

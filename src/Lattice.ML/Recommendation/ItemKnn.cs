@@ -88,40 +88,51 @@ internal sealed class ItemKnn
     public float Correction(int item, ReadOnlySpan<int> ratedItems, ReadOnlySpan<float> residuals)
     {
         var row = SimilarityRow(item);
-        var k = Math.Min(Neighbors, ratedItems.Length);
-        if (k == 0)
-        {
-            return 0;
-        }
-
-        // Keep the k largest similarities in a small unsorted buffer, replacing its minimum.
-        Span<float> topSim = k <= 256 ? stackalloc float[k] : new float[k];
-        Span<float> topRes = k <= 256 ? stackalloc float[k] : new float[k];
-        var filled = 0;
-        var minSlot = 0;
-        for (var n = 0; n < ratedItems.Length; n++)
-        {
-            var s = row[ratedItems[n]];
-            if (filled < k)
-            {
-                topSim[filled] = s;
-                topRes[filled] = residuals[n];
-                filled++;
-                if (filled == k)
-                {
-                    minSlot = MinIndex(topSim);
-                }
-            }
-            else if (s > topSim[minSlot])
-            {
-                topSim[minSlot] = s;
-                topRes[minSlot] = residuals[n];
-                minSlot = MinIndex(topSim);
-            }
-        }
+        var k = Neighbors;
 
         float sumSim = 0, sumRes = 0;
-        for (var n = 0; n < filled; n++)
+        if (ratedItems.Length <= k)
+        {
+            // Every rated item is a neighbour: no selection needed.
+            for (var n = 0; n < ratedItems.Length; n++)
+            {
+                var s = row[ratedItems[n]];
+                if (s > 0)
+                {
+                    sumSim += s;
+                    sumRes += s * residuals[n];
+                }
+            }
+
+            return sumSim > 0 ? sumRes / sumSim : 0;
+        }
+
+        // Keep the k largest similarities in a binary min-heap (root = weakest kept neighbour).
+        Span<float> topSim = k <= 256 ? stackalloc float[k] : new float[k];
+        Span<float> topRes = k <= 256 ? stackalloc float[k] : new float[k];
+        for (var n = 0; n < k; n++)
+        {
+            topSim[n] = row[ratedItems[n]];
+            topRes[n] = residuals[n];
+        }
+
+        for (var n = (k / 2) - 1; n >= 0; n--)
+        {
+            SiftDown(topSim, topRes, n);
+        }
+
+        for (var n = k; n < ratedItems.Length; n++)
+        {
+            var s = row[ratedItems[n]];
+            if (s > topSim[0])
+            {
+                topSim[0] = s;
+                topRes[0] = residuals[n];
+                SiftDown(topSim, topRes, 0);
+            }
+        }
+
+        for (var n = 0; n < k; n++)
         {
             if (topSim[n] > 0)
             {
@@ -133,17 +144,25 @@ internal sealed class ItemKnn
         return sumSim > 0 ? sumRes / sumSim : 0;
     }
 
-    private static int MinIndex(ReadOnlySpan<float> values)
+    private static void SiftDown(Span<float> keys, Span<float> values, int slot)
     {
-        var index = 0;
-        for (var n = 1; n < values.Length; n++)
+        while (true)
         {
-            if (values[n] < values[index])
+            var left = (2 * slot) + 1;
+            if (left >= keys.Length)
             {
-                index = n;
+                return;
             }
-        }
 
-        return index;
+            var smallest = left + 1 < keys.Length && keys[left + 1] < keys[left] ? left + 1 : left;
+            if (keys[slot] <= keys[smallest])
+            {
+                return;
+            }
+
+            (keys[slot], keys[smallest]) = (keys[smallest], keys[slot]);
+            (values[slot], values[smallest]) = (values[smallest], values[slot]);
+            slot = smallest;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Lattice.ML.Tabular;
 
 namespace Lattice.ML.Recommendation;
 
@@ -154,10 +155,7 @@ internal static class MatrixFactorization
         var values = new float[length];
         for (var n = 0; n < length; n++)
         {
-            // Box-Muller: one normal draw from two uniforms.
-            var u1 = 1.0 - random.NextDouble();
-            var u2 = random.NextDouble();
-            values[n] = (float)(stdDev * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+            values[n] = (float)(stdDev * random.NextGaussian());
         }
 
         return values;
