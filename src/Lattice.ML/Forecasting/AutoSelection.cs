@@ -11,7 +11,8 @@ internal static class AutoSelection
     public const int ValidationWindows = 3;
     public const int Combined = 2;
 
-    private delegate MethodForecast? Candidate(ReadOnlySpan<double> y, int horizon);
+    /// <summary>Produces a fixed number of candidate forecasts (several when they share fitting work).</summary>
+    private delegate MethodForecast?[] Candidate(ReadOnlySpan<double> y, int horizon);
 
     public static MethodForecast? Forecast(ReadOnlySpan<double> y, int m, int longM, int horizon)
     {
@@ -25,7 +26,7 @@ internal static class AutoSelection
             return Fallback(y, m, horizon);
         }
 
-        var errors = new double[pool.Length];
+        var errors = new double[pool.Length][];
         var scaleLag = y.Length - (windows * horizon) > m ? m : 1;
         for (var w = 1; w <= windows; w++)
         {
@@ -33,16 +34,29 @@ internal static class AutoSelection
             var actual = y[^(w * horizon)..][..horizon];
             for (var c = 0; c < pool.Length; c++)
             {
-                var forecast = pool[c](fit, horizon);
-                errors[c] += forecast is null ? double.PositiveInfinity : Error(fit, actual, forecast.Point, scaleLag);
+                var forecasts = pool[c](fit, horizon);
+                errors[c] ??= new double[forecasts.Length];
+                for (var k = 0; k < forecasts.Length; k++)
+                {
+                    errors[c][k] += forecasts[k] is { } forecast ? Error(fit, actual, forecast.Point, scaleLag) : double.PositiveInfinity;
+                }
             }
         }
 
-        var order = Enumerable.Range(0, pool.Length).Where(c => double.IsFinite(errors[c])).OrderBy(c => errors[c]).ToArray();
+        // Refit on the whole history only the generators whose outputs won, best first.
+        var ranked = errors.SelectMany((e, c) => e.Select((error, k) => (Error: error, Generator: c, Output: k)))
+            .Where(r => double.IsFinite(r.Error)).OrderBy(r => r.Error).ToArray();
+        var refitted = new Dictionary<int, MethodForecast?[]>();
         var chosen = new List<MethodForecast>(Combined);
-        foreach (var c in order)
+        foreach (var (_, c, k) in ranked)
         {
-            if (pool[c](y, horizon) is { } forecast)
+            if (!refitted.TryGetValue(c, out var forecasts))
+            {
+                forecasts = pool[c](y, horizon);
+                refitted[c] = forecasts;
+            }
+
+            if (forecasts[k] is { } forecast)
             {
                 chosen.Add(forecast);
             }
@@ -66,37 +80,34 @@ internal static class AutoSelection
         var pool = new List<Candidate>();
         if (m > 1)
         {
-            pool.Add((y, h) => ForecastMethods.SeasonalNaive(y, m, h));
-            pool.Add((y, h) => ForecastMethods.SeasonalAverage(y, m, 3, h));
-            pool.Add((y, h) => ForecastMethods.Ets(y, m, h, new EtsSpec(false, TrendKind.None, SeasonKind.Additive)));
+            pool.Add((y, h) => [ForecastMethods.SeasonalNaive(y, m, h)]);
+            pool.Add((y, h) => [ForecastMethods.SeasonalAverage(y, m, 3, h)]);
+            pool.Add((y, h) => [ForecastMethods.Ets(y, m, h, new EtsSpec(false, TrendKind.None, SeasonKind.Additive))]);
             if (positive)
             {
-                pool.Add((y, h) => ForecastMethods.Ets(y, m, h, new EtsSpec(true, TrendKind.None, SeasonKind.Multiplicative)));
+                pool.Add((y, h) => [ForecastMethods.Ets(y, m, h, new EtsSpec(true, TrendKind.None, SeasonKind.Multiplicative))]);
             }
 
             if (longM <= m)
             {
-                pool.Add((y, h) => ForecastMethods.Theta(y, m, h));
-                pool.Add((y, h) => ForecastMethods.Smoothing(y, m, h, TrendKind.Damped));
+                pool.Add((y, h) => [ForecastMethods.Theta(y, m, h)]);
+                pool.Add((y, h) => [ForecastMethods.Smoothing(y, m, h, TrendKind.Damped)]);
             }
         }
         else
         {
-            pool.Add((y, h) => ForecastMethods.Naive(y, h));
-            pool.Add((y, h) => ForecastMethods.Smoothing(y, 1, h, TrendKind.None));
-            pool.Add((y, h) => ForecastMethods.Smoothing(y, 1, h, TrendKind.Damped));
-            pool.Add((y, h) => ForecastMethods.Ets(y, 1, h, new EtsSpec(false, TrendKind.Additive, SeasonKind.None)));
-            pool.Add((y, h) => ForecastMethods.Theta(y, 1, h));
-            pool.Add((y, h) => ForecastMethods.AutoEts(y, 1, h));
+            pool.Add((y, h) => [ForecastMethods.Naive(y, h)]);
+            pool.Add((y, h) => [ForecastMethods.Theta(y, 1, h)]);
+            pool.Add(ForecastMethods.NonSeasonalEtsFamily);
         }
 
         if (longM > m)
         {
-            pool.Add((y, h) => ForecastMethods.SeasonalNaive(y, longM, h));
-            pool.Add((y, h) => ForecastMethods.Theta(y, longM, h));
+            pool.Add((y, h) => [ForecastMethods.SeasonalNaive(y, longM, h)]);
+            pool.Add((y, h) => [ForecastMethods.Theta(y, longM, h)]);
             if (m > 1)
             {
-                pool.Add((y, h) => ForecastMethods.RecentSeasonalSes(y, longM, 4, h));
+                pool.Add((y, h) => [ForecastMethods.RecentSeasonalSes(y, longM, 4, h)]);
             }
         }
 

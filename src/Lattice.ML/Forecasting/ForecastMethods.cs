@@ -129,6 +129,25 @@ internal static class ForecastMethods
     }
 
     /// <summary>
+    /// Non-seasonal ETS fitted once per specification: SES, Holt and damped Holt (additive errors) and the AICc
+    /// choice among those and their multiplicative-error forms, so a caller that wants all four pays for six fits.
+    /// </summary>
+    public static MethodForecast?[] NonSeasonalEtsFamily(ReadOnlySpan<double> y, int horizon)
+    {
+        var specs = Forecasting.Ets.Candidates(1, IsPositive(y), seasonal: false);
+        var fits = new EtsFit?[specs.Count];
+        for (var n = 0; n < fits.Length; n++)
+        {
+            fits[n] = Forecasting.Ets.Fit(y, 1, specs[n]);
+        }
+
+        MethodForecast? Named(EtsFit? fit, string name) => fit is null ? null : FromFit(fit, horizon) with { Method = name };
+        EtsFit? Find(TrendKind trend) => fits.FirstOrDefault(f => f is { Spec.MultiplicativeError: false } && f.Spec.Trend == trend);
+        var best = fits.OfType<EtsFit>().MinBy(f => f.Aicc);
+        return [Named(Find(TrendKind.None), "SES"), Named(Find(TrendKind.Additive), "Holt"), Named(Find(TrendKind.Damped), "Damped"), Named(best, best?.Spec.Name ?? string.Empty)];
+    }
+
+    /// <summary>
     /// The classic Theta method as the M4 organisers ran it (Assimakopoulos and Nikolopoulos 2000): on the adjusted
     /// series, the average of the extrapolated regression line (θ = 0) and SES on the θ = 2 line.
     /// </summary>

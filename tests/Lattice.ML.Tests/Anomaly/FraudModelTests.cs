@@ -6,7 +6,7 @@ namespace Lattice.ML.Tests.Anomaly;
 
 public sealed class FraudModelTests
 {
-    private static readonly Lazy<FraudModel> Trained = new(() => FraudModel.Train(FraudDemoData.Generate(12_000, seed: 21)));
+    private static readonly Lazy<FraudModel> Trained = new(() => FraudModel.Train(FraudDemoData.Generate(10_000, seed: 21), new GradientBoostingOptions { LearningRate = 0.1 }));
 
     private static FraudTransaction Ordinary() => new(
         Amount: 42.5, Currency: "EUR", MerchantCategory: "grocery", Country: "DE", HomeCountry: "DE", Hour: 11,

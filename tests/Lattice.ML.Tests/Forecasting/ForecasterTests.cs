@@ -8,18 +8,22 @@ public sealed class ForecasterTests
 {
     private static double Owa(IReadOnlyList<M4Series> series, ForecastOptions options, int maseLag)
     {
-        double Mean(ForecastMethod method, bool smape) => series.Average(s =>
+        (double Smape, double Mase) Mean(ForecastMethod method)
         {
-            var f = Forecaster.Forecast(s.Train, s.Test.Length, options with { Method = method }).Point;
-            return smape ? ForecastAccuracy.Smape(s.Test, f) : ForecastAccuracy.Mase(s.Train, s.Test, f, maseLag);
-        });
+            var forecasts = series.Select(s => Forecaster.Forecast(s.Train, s.Test.Length, options with { Method = method }).Point).ToArray();
+            return (series.Select((s, n) => ForecastAccuracy.Smape(s.Test, forecasts[n])).Average(),
+                series.Select((s, n) => ForecastAccuracy.Mase(s.Train, s.Test, forecasts[n], maseLag)).Average());
+        }
 
-        return ForecastAccuracy.Owa(Mean(options.Method, true), Mean(options.Method, false), Mean(ForecastMethod.Naive2, true), Mean(ForecastMethod.Naive2, false));
+        var (smape, mase) = Mean(options.Method);
+        var (naive2Smape, naive2Mase) = Mean(ForecastMethod.Naive2);
+        return ForecastAccuracy.Owa(smape, mase, naive2Smape, naive2Mase);
     }
 
+    /// <summary>Every 12th series, skipping very long ones so the test stays quick.</summary>
     private static IReadOnlyList<M4Series> M4(string subset, int count) =>
         M4Dataset.Read(DatasetLocator.Resolve("forecasting", "m4", $"{subset}-train.csv"), DatasetLocator.Resolve("forecasting", "m4", $"{subset}-test.csv"))
-            .Where((_, n) => n % 12 == 0).Take(count).ToArray();
+            .Where((s, n) => n % 12 == 0 && s.Train.Length <= 1_000).Take(count).ToArray();
 
     [Fact]
     public void Forecast_AutoOnM4HourlySubset_BeatsSeasonalNaive()
@@ -37,7 +41,7 @@ public sealed class ForecasterTests
     [Fact]
     public void Forecast_AutoOnM4WeeklySubset_BeatsTheta()
     {
-        var series = M4("Weekly", 20);
+        var series = M4("Weekly", 16);
         var options = ForecastOptions.For(SeriesFrequency.Weekly);
 
         var auto = Owa(series, options, 1);

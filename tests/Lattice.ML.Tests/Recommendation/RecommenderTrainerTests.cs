@@ -14,10 +14,10 @@ public sealed class RecommenderTrainerTests
     {
         var (train, test) = Fold1();
 
-        var sut = RecommenderTrainer.Train(train, RecommenderOptions.SurpriseSvdPlusPlus);
+        var sut = RecommenderTrainer.Train(train, RecommenderOptions.SurpriseSvdPlusPlus with { Epochs = 10, LearningRate = 0.01f });
         var errors = RecommenderEvaluation.Errors(sut, test);
 
-        // u1 is the hardest official fold (SVD++ with Surprise defaults: 0.930 here, 0.919 averaged over folds).
+        // u1 is the hardest official fold (Surprise defaults: 0.930 here, 0.919 averaged over folds); fewer, larger steps keep the test quick.
         Assert.InRange(errors.Rmse, 0.5, 0.945);
         Assert.Equal(test.Count, errors.Count);
     }
