@@ -82,6 +82,9 @@ public static class ForecastLimits
     public const int MaxSeasonLength = 1_000;
 
     public const int MaxLevels = 10;
+
+    /// <summary>Largest accepted |value|; beyond it sums of squares could overflow and give infinite intervals.</summary>
+    public const double MaxAbsoluteValue = 1e15;
 }
 
 /// <summary>
@@ -174,6 +177,11 @@ public static class Forecaster
             if (!double.IsFinite(series[t]))
             {
                 return $"The series has a non-finite value ({series[t]}) at index {t}.";
+            }
+
+            if (Math.Abs(series[t]) > ForecastLimits.MaxAbsoluteValue)
+            {
+                return $"The series has a value beyond ±{ForecastLimits.MaxAbsoluteValue:G} at index {t}.";
             }
         }
 

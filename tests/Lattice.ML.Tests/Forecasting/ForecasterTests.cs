@@ -116,6 +116,29 @@ public sealed class ForecasterTests
     }
 
     [Theory]
+    [InlineData(ForecastMethod.Auto)]
+    [InlineData(ForecastMethod.Ets)]
+    [InlineData(ForecastMethod.HoltWintersMultiplicative)]
+    [InlineData(ForecastMethod.Naive2)]
+    public void Forecast_AllZeroSeries_FiniteZeroForecast(ForecastMethod method)
+    {
+        var sut = Forecaster.Forecast(new double[300], 30, ForecastOptions.For(SeriesFrequency.Hourly) with { Method = method });
+
+        Assert.All(sut.Point, v => Assert.Equal(0, v, 9));
+        Assert.All(sut.Intervals.SelectMany(i => i.Upper), v => Assert.True(double.IsFinite(v)));
+    }
+
+    [Fact]
+    public void Forecast_NegativeSeasonalSeries_UsesAdditiveAdjustment()
+    {
+        var series = Enumerable.Range(0, 120).Select(t => -50 + (10 * Math.Sin(2 * Math.PI * t / 12))).ToArray();
+
+        var sut = Forecaster.Forecast(series, 12, new ForecastOptions { SeasonLength = 12, Method = ForecastMethod.Theta });
+
+        Assert.All(sut.Point.Zip(series[^12..]), p => Assert.Equal(p.Second, p.First, 0));
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(5)]
@@ -133,6 +156,7 @@ public sealed class ForecasterTests
         { [1, double.NaN, 3], "non-finite" },
         { [1, double.PositiveInfinity], "non-finite" },
         { [double.NegativeInfinity, 1], "non-finite" },
+        { [1, 1e300, 2], "beyond" },
     };
 
     [Theory]
