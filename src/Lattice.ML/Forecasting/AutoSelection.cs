@@ -16,6 +16,12 @@ internal static class AutoSelection
 
     public static MethodForecast? Forecast(ReadOnlySpan<double> y, int m, int longM, int horizon)
     {
+        if (longM > m && y.Length - horizon < (2 * longM) + 2)
+        {
+            // Too short to validate methods that use the long season: leave them out rather than the whole pool.
+            longM = 0;
+        }
+
         var pool = Pool(m, longM, ForecastMethods.IsPositive(y));
 
         // Each validation fit must keep enough history for the longest season the pool uses.

@@ -97,6 +97,18 @@ public sealed class ForecasterTests
     }
 
     [Fact]
+    public void Forecast_WeeklySeriesTooShortForTheYearlyCycle_StillSelectsFromThePool()
+    {
+        var random = new Random(3);
+        var series = Enumerable.Range(0, 90).Select(t => 200 + t + (5 * random.NextDouble())).ToArray();
+
+        var sut = Forecaster.Forecast(series, 13, ForecastOptions.For(SeriesFrequency.Weekly));
+
+        Assert.StartsWith("Combination(", sut.Method, StringComparison.Ordinal);
+        Assert.DoesNotContain("52", sut.Method, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Forecast_NonNegativeSeries_NeverForecastsBelowZero()
     {
         double[] series = [5, 3, 1, 0.5, 0.2, 0.1, 0, 0, 0.1, 0];
