@@ -19,8 +19,11 @@ public sealed class ResponseCacheOptions
     [Range(1, 64 * 1024 * 1024)]
     public int MaxEntryBytes { get; set; } = 256 * 1024;
 
-    /// <summary>Largest request body considered; a larger request passes through uncached (and unbuffered).</summary>
-    [Range(0, 16 * 1024 * 1024)]
+    /// <summary>
+    /// Largest request body considered; a larger request passes through uncached (and unbuffered). At most 512 KB:
+    /// the body is examined in Kestrel's request buffer (1 MB) before anything is consumed.
+    /// </summary>
+    [Range(0, 512 * 1024)]
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
 
     /// <summary>Freshness of an entry, unless the route sets its own.</summary>

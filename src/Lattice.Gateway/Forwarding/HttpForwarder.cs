@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Diagnostics;
 using System.Net;
@@ -16,6 +17,10 @@ internal readonly record struct ForwardAttempt(HttpResponseMessage? Response, Fo
 /// </summary>
 internal sealed class HttpForwarder : IDisposable
 {
+    /// <summary>Bodies of known length up to this are read straight into Kestrel's pipe and sent with the headers in one write.</summary>
+    private const int SmallBody = 16 * 1024;
+    private const int LargeBuffer = 64 * 1024;
+
     private readonly HttpMessageInvoker _invoker;
 
     public HttpForwarder(IOptions<GatewayOptions> options)
@@ -97,16 +102,7 @@ internal sealed class HttpForwarder : IDisposable
     /// <summary>Relays status, headers and the body (streamed) to the client.</summary>
     public static async ValueTask<ForwarderError> CopyResponseAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var destination = context.Response;
-        destination.StatusCode = (int)response.StatusCode;
-        HeaderRules.CopyResponseHeaders(response, destination);
-
-        // Upstream 4xx/5xx bodies are the service's own ProblemDetails: relay them untouched.
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
-        {
-            statusPages.Enabled = false;
-        }
-
+        CopyStatusAndHeaders(context, response);
         Stream source;
         try
         {
@@ -117,17 +113,73 @@ internal sealed class HttpForwarder : IDisposable
             return cancellationToken.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination;
         }
 
-        var remaining = response.Content.Headers.ContentLength ?? -1;
-        var writer = destination.BodyWriter;
         await using (source)
         {
-            while (remaining != 0)
+            return await CopyBodyAsync(context.Response, source, response.Content.Headers.ContentLength ?? -1, cancellationToken);
+        }
+    }
+
+    /// <summary>Status and headers only; upstream 4xx/5xx bodies are the service's own ProblemDetails and stay untouched.</summary>
+    public static void CopyStatusAndHeaders(HttpContext context, HttpResponseMessage response)
+    {
+        context.Response.StatusCode = (int)response.StatusCode;
+        HeaderRules.CopyResponseHeaders(response, context.Response);
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
+    }
+
+    /// <summary>
+    /// Streams <paramref name="source"/> into Kestrel's response pipe, reading straight into the pipe's memory.
+    /// <paramref name="remaining"/> is the known length (-1 when chunked); once it is reached the last flush is left
+    /// to the end of the request, which sends headers and body in one write for small responses.
+    /// </summary>
+    public static async ValueTask<ForwarderError> CopyBodyAsync(HttpResponse destination, Stream source, long remaining, CancellationToken cancellationToken)
+    {
+        if (remaining is < 0 or > SmallBody)
+        {
+            return await CopyLargeBodyAsync(destination, source, cancellationToken);
+        }
+
+        var writer = destination.BodyWriter;
+        while (remaining > 0)
+        {
+            var memory = writer.GetMemory((int)remaining);
+            int read;
+            try
             {
-                var memory = writer.GetMemory(remaining is > 0 and < 4096 ? (int)remaining : 4096);
+                read = await source.ReadAsync(memory, cancellationToken);
+            }
+            catch (Exception)
+            {
+                return cancellationToken.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            writer.Advance(read);
+            remaining -= read;
+        }
+
+        return ForwarderError.None;
+    }
+
+    /// <summary>Large or chunked bodies: a pooled 64 KB buffer, each chunk flushed as it arrives (so streams such as SSE flow).</summary>
+    private static async ValueTask<ForwarderError> CopyLargeBodyAsync(HttpResponse destination, Stream source, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(LargeBuffer);
+        try
+        {
+            while (true)
+            {
                 int read;
                 try
                 {
-                    read = await source.ReadAsync(memory, cancellationToken);
+                    read = await source.ReadAsync(buffer, cancellationToken);
                 }
                 catch (Exception)
                 {
@@ -136,27 +188,12 @@ internal sealed class HttpForwarder : IDisposable
 
                 if (read == 0)
                 {
-                    break;
-                }
-
-                writer.Advance(read);
-                if (remaining > 0)
-                {
-                    remaining -= read;
-                    if (remaining <= 0)
-                    {
-                        // The whole body is in Kestrel's buffer; the end of the request flushes it with the headers in one write.
-                        break;
-                    }
+                    return ForwarderError.None;
                 }
 
                 try
                 {
-                    var flushed = await writer.FlushAsync(cancellationToken);
-                    if (flushed.IsCanceled || flushed.IsCompleted)
-                    {
-                        return ForwarderError.ResponseBodyClient;
-                    }
+                    await destination.Body.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
                 catch (Exception)
                 {
@@ -164,8 +201,10 @@ internal sealed class HttpForwarder : IDisposable
                 }
             }
         }
-
-        return ForwarderError.None;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Copies an already-buffered body (a cached or captured response) to the client.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using Lattice.Gateway.Auth;
 using Lattice.Gateway.Caching;
 using Lattice.Gateway.Forwarding;
@@ -313,13 +312,7 @@ internal sealed class ProxyMiddleware(
 
         if (lookup.Key is { } key && IsStorable(response))
         {
-            var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
-            cache.Store(route, key, response.Content.Headers.ContentType?.ToString(), modelVersion, body);
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            HeaderRules.CopyResponseHeaders(response, context.Response);
-            context.Response.Headers[CacheStatusHeader] = CacheMissStored;
-            context.Response.ContentLength = body.Length;
-            await HttpForwarder.WriteBodyAsync(context.Response, body, context.RequestAborted);
+            await RelayAndStoreAsync(context, route, replica, response, key, modelVersion);
             return;
         }
 
@@ -333,16 +326,70 @@ internal sealed class ProxyMiddleware(
         }
     }
 
-    private bool IsStorable(HttpResponseMessage response)
+    /// <summary>
+    /// Relays a cacheable response while capturing its body: up to <c>MaxEntryBytes</c> it is stored and sent with its
+    /// length; a longer (chunked) body is sent as it comes after the part already read, and not stored.
+    /// </summary>
+    private async Task RelayAndStoreAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion)
     {
-        if (response.StatusCode != System.Net.HttpStatusCode.OK || response.Content.Headers.ContentLength is not { } length
-            || length > cache.Options.MaxEntryBytes)
+        var limit = cache.Options.MaxEntryBytes;
+        await using var source = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(response.Content.Headers.ContentLength ?? 4096) + 1));
+        try
         {
-            return false;
-        }
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > limit)
+                    {
+                        break;
+                    }
 
-        return response.Headers.CacheControl is not { NoStore: true } and not { Private: true };
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await source.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+
+            HttpForwarder.CopyStatusAndHeaders(context, response);
+            if (length <= limit)
+            {
+                var body = buffer.AsSpan(0, length).ToArray();
+                cache.Store(route, key, response.Content.Headers.ContentType?.ToString(), modelVersion, body);
+                context.Response.Headers[CacheStatusHeader] = CacheMissStored;
+                context.Response.ContentLength = length;
+                await HttpForwarder.WriteBodyAsync(context.Response, body, context.RequestAborted);
+                return;
+            }
+
+            await HttpForwarder.WriteBodyAsync(context.Response, buffer.AsMemory(0, length), context.RequestAborted);
+            if (await HttpForwarder.CopyBodyAsync(context.Response, source, -1, context.RequestAborted) != ForwarderError.None)
+            {
+                GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(ForwarderError.ResponseBodyDestination), null);
+                context.Abort();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    private bool IsStorable(HttpResponseMessage response) =>
+        response.StatusCode == System.Net.HttpStatusCode.OK
+        && (response.Content.Headers.ContentLength ?? 0) <= cache.Options.MaxEntryBytes
+        && response.Headers.CacheControl is not { NoStore: true } and not { Private: true };
 
     private async ValueTask<(CacheLookup Lookup, byte[]? Body, int Length)> LookupAsync(HttpContext context, GatewayRoute route, string upstreamPath)
     {
@@ -359,50 +406,59 @@ internal sealed class ProxyMiddleware(
             return (new CacheLookup(null, null, CacheRequested), null, 0);
         }
 
-        var length = request.ContentLength ?? 0;
-        var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true;
-        if ((hasBody && request.ContentLength is null) || length > cache.Options.MaxRequestBodyBytes)
+        var (body, length) = await PeekBodyAsync(context, cache.Options.MaxRequestBodyBytes);
+        if (length < 0)
         {
             telemetry.Cache(route.Id, "bypass");
             return (new CacheLookup(null, null, CacheBypass), null, 0);
         }
 
-        byte[]? body = null;
-        if (length > 0)
-        {
-            body = ArrayPool<byte>.Shared.Rent((int)length);
-            var read = await ReadExactlyAsync(request.BodyReader, body.AsMemory(0, (int)length), context.RequestAborted);
-            if (read != length)
-            {
-                ArrayPool<byte>.Shared.Return(body);
-                throw new BadHttpRequestException("The request body ended before its Content-Length.");
-            }
-        }
-
-        var key = ResponseCache.KeyOf(route, method, upstreamPath, body.AsSpan(0, (int)length));
+        var key = ResponseCache.KeyOf(route, method, upstreamPath, body.AsSpan(0, length));
         var hit = cache.TryGet(route, key);
         telemetry.Cache(route.Id, hit is null ? "miss" : "hit");
-        return (new CacheLookup(key, hit, hit is null ? CacheMiss : null), body, (int)length);
+        return (new CacheLookup(key, hit, hit is null ? CacheMiss : null), body, length);
     }
 
-    private static async ValueTask<int> ReadExactlyAsync(PipeReader reader, Memory<byte> destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the whole body into a pooled buffer when it is at most <paramref name="limit"/> bytes, with or without a
+    /// Content-Length. A larger body is only examined, never consumed, so it still streams to the replica from its
+    /// first byte; the answer then is length -1.
+    /// </summary>
+    private static async ValueTask<(byte[]? Body, int Length)> PeekBodyAsync(HttpContext context, int limit)
     {
-        var total = 0;
-        while (total < destination.Length)
+        var request = context.Request;
+        if (request.ContentLength > limit)
         {
-            var result = await reader.ReadAsync(cancellationToken);
-            var buffer = result.Buffer;
-            var take = (int)Math.Min(buffer.Length, destination.Length - total);
-            buffer.Slice(0, take).CopyTo(destination.Span[total..]);
-            total += take;
-            reader.AdvanceTo(buffer.GetPosition(take));
-            if (result.IsCompleted)
-            {
-                break;
-            }
+            return (null, -1);
         }
 
-        return total;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true)
+        {
+            return (null, 0);
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted);
+            var buffer = result.Buffer;
+            if (buffer.Length > limit)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                return (null, -1);
+            }
+
+            if (result.IsCompleted)
+            {
+                var length = (int)buffer.Length;
+                var body = length == 0 ? null : ArrayPool<byte>.Shared.Rent(length);
+                buffer.CopyTo(body);
+                reader.AdvanceTo(buffer.End);
+                return (body, length);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
     }
 
     private async Task WriteCachedAsync(HttpContext context, CachedResponse hit)
