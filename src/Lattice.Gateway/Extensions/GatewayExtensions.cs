@@ -46,6 +46,14 @@ public static class GatewayExtensions
         services.AddHostedService<ActiveHealthChecker>();
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
 
+        if (builder.Configuration.GetValue<bool>($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.InlineIoCompletions)}"))
+        {
+            // Read by the socket engine when it first starts, which is after this runs.
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+            services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
+                sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
+
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
         {
             kestrel.AddServerHeader = false;

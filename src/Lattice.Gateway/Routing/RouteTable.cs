@@ -8,7 +8,8 @@ namespace Lattice.Gateway.Routing;
 
 /// <summary>
 /// Maps a request path to its route: a frozen lookup on the first path segment, then the longest prefix
-/// among the few routes that share it, matched on whole segments and case-insensitively.
+/// among the few routes that share it, matched on whole segments and case-insensitively. A ':' also ends a
+/// segment, so custom methods such as <c>/api/sentiment:batch</c> follow their resource.
 /// </summary>
 internal sealed class RouteTable
 {
@@ -69,7 +70,7 @@ internal sealed class RouteTable
         {
             var prefix = route.PathPrefix;
             if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-                && (path.Length == prefix.Length || path[prefix.Length] == '/'))
+                && (path.Length == prefix.Length || path[prefix.Length] is '/' or ':'))
             {
                 remainder = path.Length == prefix.Length ? string.Empty : path[prefix.Length..];
                 return route;

@@ -26,6 +26,19 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task Forward_CustomMethodAfterPrefix_FollowsTheResource()
+    {
+        await using var upstream = await Upstreams.StartAsync(Echo("sentiment"));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("sentiment", "/api/sentiment", "sentiment", "/v1/sentiment", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/sentiment:batch", new { texts = new[] { "a", "b" } }, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+
+        Assert.Equal("/v1/sentiment:batch", body.GetProperty("path").GetString());
+    }
+
+    [Fact]
     public async Task Forward_BarePrefix_MapsToUpstreamPrefix()
     {
         await using var upstream = await Upstreams.StartAsync(Echo("sentiment"));
