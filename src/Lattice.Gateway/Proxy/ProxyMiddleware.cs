@@ -129,7 +129,7 @@ internal sealed class ProxyMiddleware(
                 return;
             }
 
-            var upstreamPath = route.UpstreamPathAndQuery(remainder.Length == 0 ? remainder : new PathString(remainder).ToUriComponent(), request.QueryString.Value);
+            var upstreamPath = route.UpstreamPathAndQuery(EscapePath(remainder), request.QueryString.Value);
             await ForwardAsync(context, route, upstreamPath);
         }
         finally
@@ -531,6 +531,14 @@ internal sealed class ProxyMiddleware(
                 return;
         }
     }
+
+    /// <summary>Re-escapes the decoded rest of the path; it starts with '/' or, for a custom method, ':'.</summary>
+    private static string EscapePath(string remainder) => remainder switch
+    {
+        "" => remainder,
+        [':', ..] => ":" + new PathString("/" + remainder[1..]).ToUriComponent()[1..],
+        _ => new PathString(remainder).ToUriComponent(),
+    };
 
     private static long HeaderBytes(IHeaderDictionary headers)
     {

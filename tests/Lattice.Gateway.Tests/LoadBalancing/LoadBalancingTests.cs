@@ -269,8 +269,9 @@ public sealed class LoadBalancingTests
     private static bool IsEjected(GatewayHost sut, int index, Replicas replicas, TimeProvider time)
     {
         var cluster = sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s");
-        var replica = cluster.Replicas.Single(r => r.Address == replicas.Addresses[index]);
-        return replica.IsEjected(time.GetUtcNow().UtcTicks);
+        // Null until the first request (or health round) resolved the service's replicas.
+        var replica = cluster.Replicas.SingleOrDefault(r => r.Address == replicas.Addresses[index]);
+        return replica?.IsEjected(time.GetUtcNow().UtcTicks) ?? false;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -33,7 +33,9 @@ public sealed class RoutingTests
         using var client = sut.CreateClient();
 
         var response = await client.PostAsJsonAsync("/api/sentiment:batch", new { texts = new[] { "a", "b" } }, TestContext.Current.CancellationToken);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        var body = JsonDocument.Parse(text).RootElement;
 
         Assert.Equal("/v1/sentiment:batch", body.GetProperty("path").GetString());
     }
