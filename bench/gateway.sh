@@ -20,7 +20,7 @@ UPSTREAM=${UPSTREAM:-auto}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-30s}
+WARMUP=${WARMUP:-30s}  # seconds, at least
 ROUNDS=${ROUNDS:-3}
 BASE_PORT=${BASE_PORT:-18080}
 upstream_port=$((BASE_PORT + 1))
@@ -154,9 +154,20 @@ run_wrk() { # target -> "rps p50us p99us"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "::: warming up ($WARMUP each)"
+# Warm-up: 5 s slices of the same load until WARMUP has passed and two slices in a row agree within 10 %
+# (at most three times WARMUP), so every target is measured in its steady state.
+warm_seconds=${WARMUP%s}
 for target in direct gateway nginx; do
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s bench/wrk-predict.lua "${urls[$target]}" >/dev/null
+    slices=() previous=0 elapsed=0
+    while true; do
+        rps_now=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s bench/wrk-predict.lua "${urls[$target]}" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+        slices+=("$rps_now")
+        elapsed=$((elapsed + 5))
+        stable=$(awk -v a="$previous" -v b="$rps_now" 'BEGIN { print (a > 0 && b > 0 && (a - b) / b < 0.1 && (b - a) / b < 0.1) ? 1 : 0 }')
+        previous=$rps_now
+        if (( elapsed >= warm_seconds && stable == 1 )) || (( elapsed >= 3 * warm_seconds )); then break; fi
+    done
+    echo "::: warmed up $target for ${elapsed}s (rps per 5 s slice: ${slices[*]})"
 done
 
 declare -A results

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Diagnostics;
 using System.Net;
@@ -21,6 +22,10 @@ internal sealed class HttpForwarder : IDisposable
     private const int SmallBody = 16 * 1024;
     private const int LargeBuffer = 64 * 1024;
 
+    private static readonly TracePropagator Propagator = new(DistributedContextPropagator.Current);
+    private static readonly DistributedContextPropagator.PropagatorSetterCallback SetHeader = static (carrier, name, value) =>
+        ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(name, value);
+
     private readonly HttpMessageInvoker _invoker;
 
     public HttpForwarder(IOptions<GatewayOptions> options)
@@ -40,11 +45,15 @@ internal sealed class HttpForwarder : IDisposable
         EnableMultipleHttp2Connections = true,
         ConnectTimeout = options.ConnectTimeout,
         PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
-        ActivityHeadersPropagator = new TracePropagator(System.Diagnostics.DistributedContextPropagator.Current),
+        ActivityHeadersPropagator = Propagator,
     };
 
-    /// <summary>Builds the upstream request: method, address, the client's headers (minus hop-by-hop), X-Forwarded-*.</summary>
-    public static HttpRequestMessage CreateRequest(HttpContext context, Uri destination, HttpContent? content)
+    /// <summary>
+    /// Builds the upstream request: method, address, the client's headers (minus hop-by-hop), X-Forwarded-*, and the
+    /// W3C trace context of <paramref name="trace"/> (the attempt's span) in place of the client's. Without a span the
+    /// client's traceparent passes through unchanged.
+    /// </summary>
+    public static HttpRequestMessage CreateRequest(HttpContext context, Uri destination, HttpContent? content, Activity? trace)
     {
         var request = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), destination)
         {
@@ -53,6 +62,11 @@ internal sealed class HttpForwarder : IDisposable
             Content = content,
         };
         HeaderRules.CopyRequestHeaders(context.Request, request);
+        if (trace is not null)
+        {
+            Propagator.Inject(trace, request, SetHeader);
+        }
+
         return request;
     }
 

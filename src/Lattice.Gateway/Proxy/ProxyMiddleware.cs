@@ -245,7 +245,8 @@ internal sealed class ProxyMiddleware(
     private async ValueTask<ForwardAttempt> SendAttemptAsync(
         HttpContext context, GatewayRoute route, Replica replica, string upstreamPath, HttpContent? content, TimeoutScope timeout, int attempt)
     {
-        using var activity = GatewayTelemetry.Source.StartActivity(route.ActivityName, ActivityKind.Internal);
+        // The client span of this attempt (HttpClient's own is switched off in the runtime config).
+        using var activity = GatewayTelemetry.Source.StartActivity(route.ActivityName, ActivityKind.Client);
         if (activity is not null)
         {
             activity.SetTag("lattice.route", route.Id);
@@ -255,7 +256,7 @@ internal sealed class ProxyMiddleware(
         }
 
         var started = timeProvider.GetTimestamp();
-        var message = HttpForwarder.CreateRequest(context, replica.UriFor(upstreamPath), content);
+        var message = HttpForwarder.CreateRequest(context, replica.UriFor(upstreamPath), content, activity ?? Activity.Current);
         var resilience = ResilienceContextPool.Shared.Get(timeout.Token);
         ForwardAttempt result;
         try
