@@ -125,8 +125,8 @@ pids+=($!)
 
 declare -A urls=(
     [direct]="http://127.0.0.1:$upstream_port/v1/sentiment"
-    [gateway]="http://127.0.0.1:$gateway_port/api/sentiment"
-    [nginx]="http://127.0.0.1:$nginx_port/api/sentiment"
+    [gateway]="http://127.0.0.1:$gateway_port/api/sentiment/v1/sentiment"
+    [nginx]="http://127.0.0.1:$nginx_port/api/sentiment/v1/sentiment"
 )
 for target in direct gateway nginx; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${urls[$target]}" -H "Authorization: Bearer $key" \

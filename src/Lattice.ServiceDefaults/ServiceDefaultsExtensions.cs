@@ -42,6 +42,7 @@ public static class ServiceDefaultsExtensions
         builder.AddResilientHttpClientDefaults();
 
         builder.Services.AddTransient<IStartupFilter, ServiceDefaultsStartupFilter>();
+        builder.Services.AddHostedService<Supervision.SupervisorWatchdog>();
         return builder;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Lattice.Testing;
 
@@ -41,6 +42,8 @@ public sealed class KestrelApp : IAsyncDisposable
             }
         }
 
+        // A test that leaves a slow request running must not wait out the default 30 s graceful shutdown.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
         configureBuilder?.Invoke(builder);
         var app = builder.Build();
         configureApp?.Invoke(app);

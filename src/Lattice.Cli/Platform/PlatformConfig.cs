@@ -1,0 +1,61 @@
+namespace Lattice.Cli.Platform;
+
+/// <summary>
+/// <c>lattice.yaml</c>: what <c>lattice up</c> starts. Every field is documented in the shipped
+/// lattice.yaml; an unknown field or an invalid value stops <c>lattice up</c> with the line it is on.
+/// </summary>
+public sealed class PlatformConfig
+{
+    /// <summary>Folder for logs, state, keys and stores; relative to the folder holding lattice.yaml.</summary>
+    public string DataFolder { get; set; } = "data";
+
+    /// <summary>Build configuration whose outputs are started (Debug or Release); default: the CLI's own.</summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>Environment name passed to every process (ASPNETCORE_ENVIRONMENT).</summary>
+    public string Environment { get; set; } = "Production";
+
+    /// <summary>How long to wait for every replica's /health/ready before giving up.</summary>
+    public string ReadyTimeout { get; set; } = "180s";
+
+    public RestartConfig Restart { get; set; } = new();
+
+    public ComponentConfig Gateway { get; set; } = new() { Project = "src/Lattice.Gateway", Port = 5000 };
+
+    public ComponentConfig Orchestrator { get; set; } = new() { Project = "src/Lattice.Orchestrator", Port = 5010 };
+
+    /// <summary>The AI services, by logical name (the name pipelines and gateway routes use).</summary>
+    public Dictionary<string, ComponentConfig> Services { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One process kind: its project, first port and replica count.</summary>
+public sealed class ComponentConfig
+{
+    /// <summary>Project folder relative to the repository root, e.g. src/Services/Lattice.Services.Sentiment.</summary>
+    public string Project { get; set; } = string.Empty;
+
+    /// <summary>Port of replica 0; replica i listens on Port + 100 × i, on 127.0.0.1.</summary>
+    public int Port { get; set; }
+
+    /// <summary>How many processes to run (1–20); the gateway balances across them.</summary>
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>False leaves the component out without deleting its entry.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Extra environment variables (configuration keys use __ for :).</summary>
+    public Dictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>How a process that exits is restarted.</summary>
+public sealed class RestartConfig
+{
+    /// <summary>Delay before the first restart; doubled after each quick crash.</summary>
+    public string InitialBackoff { get; set; } = "500ms";
+
+    /// <summary>Upper bound for the delay.</summary>
+    public string MaxBackoff { get; set; } = "30s";
+
+    /// <summary>A process that stayed up this long is considered healthy again: its next restart is quick.</summary>
+    public string ResetAfter { get; set; } = "60s";
+}

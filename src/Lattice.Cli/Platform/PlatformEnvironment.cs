@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Lattice.Cli.Platform;
+
+/// <summary>
+/// The environment each process starts with: its address, the addresses of the services it calls
+/// (<c>Services__&lt;name&gt;__Urls__&lt;i&gt;</c>, read by ServiceDefaults' discovery), where its data lives,
+/// and the supervisor's pid (a child stops itself if the supervisor dies, so nothing is orphaned).
+/// </summary>
+public static class PlatformEnvironment
+{
+    public const string SupervisorPidVariable = "LATTICE_SUPERVISOR_PID";
+
+    public static ProcessStartInfo StartInfo(PlatformPlan plan, ComponentPlan component, ReplicaPlan replica, string adminKey)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(component);
+        ArgumentNullException.ThrowIfNull(replica);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = plan.RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(component.AssemblyPath(plan.Configuration));
+        foreach (var (key, value) in Variables(plan, component, replica, adminKey))
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
+    }
+
+    public static IReadOnlyDictionary<string, string> Variables(PlatformPlan plan, ComponentPlan component, ReplicaPlan replica, string adminKey)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(component);
+        ArgumentNullException.ThrowIfNull(replica);
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{replica.Port}",
+            // Unprefixed too: it outranks a "Urls" in the process's appsettings.json.
+            ["URLS"] = $"http://127.0.0.1:{replica.Port}",
+            ["ASPNETCORE_ENVIRONMENT"] = plan.EnvironmentName,
+            ["DOTNET_ENVIRONMENT"] = plan.EnvironmentName,
+            ["OTEL_SERVICE_NAME"] = component.Name,
+            ["Lattice__Logging__Format"] = "json",
+            ["Lattice__DataFolder"] = plan.DataFolder,
+            ["Lattice__Replica"] = replica.Index.ToString(CultureInfo.InvariantCulture),
+            [SupervisorPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+        };
+
+        if (component.Kind != ComponentKind.Service)
+        {
+            // The gateway and the orchestrator call services by name; discovery reads these.
+            foreach (var service in plan.Components.Where(c => c.Kind != ComponentKind.Gateway && c != component))
+            {
+                foreach (var target in service.Replicas)
+                {
+                    variables[$"Services__{service.Name}__Urls__{target.Index}"] = target.Url.ToString().TrimEnd('/');
+                }
+            }
+        }
+
+        switch (component.Kind)
+        {
+            case ComponentKind.Orchestrator:
+                variables["Orchestrator__PipelinesPath"] = Path.Combine(plan.RepositoryRoot, "pipelines");
+                break;
+            case ComponentKind.Gateway:
+                variables["Lattice__Gateway__Auth__BootstrapAdminKey"] = adminKey;
+                variables["Lattice__Gateway__Auth__DataFolder"] = plan.DataFolder;
+                break;
+            case ComponentKind.Service:
+                variables["Lattice__ModelServer__Root"] = Path.Combine(plan.RepositoryRoot, "models");
+                break;
+        }
+
+        foreach (var (key, value) in component.Environment)
+        {
+            variables[key] = value;
+        }
+
+        return variables;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Net.NetworkInformation;
+using System.Text.Json;
+using Lattice.Cli.Platform;
+using Spectre.Console;
+
+namespace Lattice.Cli.Supervision;
+
+/// <summary>
+/// <c>lattice up</c>: builds what is stale, starts every replica of every component as its own OS process,
+/// waits for each /health/ready with a live display, then keeps them running (restarting with backoff)
+/// until cancelled, and finally stops every child: SIGTERM, then SIGKILL after a grace period.
+/// </summary>
+internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimeProvider timeProvider)
+{
+    /// <summary>How long a child gets to stop cleanly before it is killed.</summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
+    public const string StateFileName = "state.json";
+
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private readonly List<SupervisedProcess> _processes = [];
+    private readonly Lock _stateLock = new();
+
+    public async Task<int> RunAsync(bool build, CancellationToken stopping)
+    {
+        Directory.CreateDirectory(plan.DataFolder);
+        using var logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out);
+        var adminKey = AdminKey.LoadOrCreate(plan.DataFolder);
+
+        if (BusyPorts() is { Count: > 0 } busy)
+        {
+            console.MarkupLineInterpolated($"[red]Port(s) {string.Join(", ", busy)} already in use[/] (is lattice already running? `lattice status` tells).");
+            return 1;
+        }
+
+        if (!await BuildAsync(build, stopping))
+        {
+            return 1;
+        }
+
+        foreach (var component in plan.Components)
+        {
+            foreach (var replica in component.Replicas)
+            {
+                var info = PlatformEnvironment.StartInfo(plan, component, replica, adminKey);
+                _processes.Add(new SupervisedProcess(replica, info, plan, logs, timeProvider, WriteState));
+            }
+        }
+
+        using var supervising = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var runs = _processes.Select(p => p.RunAsync(supervising.Token)).ToList();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var monitor = MonitorReadinessAsync(http, supervising.Token);
+        var ready = await WaitUntilReadyAsync(stopping);
+        logs.Live = true;
+        if (ready)
+        {
+            PrintWelcome(adminKey);
+        }
+        else if (!stopping.IsCancellationRequested)
+        {
+            PrintNotReady(logs);
+        }
+
+        if (ready)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        logs.Supervisor("stopping every process");
+        // The door closes first, then the orchestrator, then the services it calls.
+        foreach (var kind in new[] { ComponentKind.Gateway, ComponentKind.Orchestrator, ComponentKind.Service })
+        {
+            await Task.WhenAll(_processes.Where(p => plan.Components.First(c => c.Name == p.Replica.Component).Kind == kind).Select(p => p.StopAsync(StopGrace)));
+        }
+
+        await supervising.CancelAsync();
+        await Task.WhenAll(runs);
+        await monitor;
+        WriteState();
+        logs.Supervisor("stopped");
+        return ready ? 0 : 1;
+    }
+
+    private async Task<bool> BuildAsync(bool build, CancellationToken stopping)
+    {
+        var stale = plan.Components.Where(c => ProjectBuilder.IsStale(plan, c)).ToList();
+        if (stale.Count == 0)
+        {
+            return true;
+        }
+
+        if (!build)
+        {
+            console.MarkupLineInterpolated($"[red]Not built:[/] {string.Join(", ", stale.Select(c => c.ProjectName))} (drop --no-build, or run dotnet build).");
+            return false;
+        }
+
+        var (ok, output) = (false, string.Empty);
+        await console.Status().StartAsync($"Building {string.Join(", ", stale.Select(c => c.Name))} ({plan.Configuration})...", async _ =>
+        {
+            (ok, output) = await ProjectBuilder.BuildAsync(plan, stale, stopping);
+        });
+        if (!ok)
+        {
+            console.WriteLine(output);
+        }
+
+        return ok;
+    }
+
+    private List<int> BusyPorts()
+    {
+        var listening = IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Select(e => e.Port).ToHashSet();
+        return [.. plan.Components.SelectMany(c => c.Replicas).Select(r => r.Port).Where(listening.Contains)];
+    }
+
+    private async Task MonitorReadinessAsync(HttpClient http, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            foreach (var process in _processes.Where(p => p.State.Phase == ReplicaPhase.Starting && p.State.Pid is not null))
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(process.Replica.Url, "health/ready"), stopping);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        process.MarkReady();
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet.
+                }
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), stopping);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task<bool> WaitUntilReadyAsync(CancellationToken stopping)
+    {
+        var started = timeProvider.GetTimestamp();
+        var allReady = false;
+        async Task PollAsync(Action update)
+        {
+            while (!stopping.IsCancellationRequested && timeProvider.GetElapsedTime(started) < plan.ReadyTimeout)
+            {
+                allReady = _processes.All(p => p.State.Phase == ReplicaPhase.Ready);
+                update();
+                if (allReady)
+                {
+                    return;
+                }
+
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        if (console.Profile.Capabilities.Interactive)
+        {
+            await console.Live(StatusTable()).StartAsync(context => PollAsync(() => context.UpdateTarget(StatusTable())));
+            return allReady;
+        }
+
+        // Not a terminal (CI, a pipe): one line per replica as it becomes ready.
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        await PollAsync(() =>
+        {
+            foreach (var process in _processes.Where(p => p.State.Phase == ReplicaPhase.Ready && reported.Add(p.Replica.DisplayName)))
+            {
+                console.WriteLine($"ready: {process.Replica.DisplayName} on port {process.Replica.Port} (pid {process.State.Pid}) after {timeProvider.GetElapsedTime(started).TotalSeconds:0.0}s");
+            }
+        });
+        return allReady;
+    }
+
+    private Table StatusTable()
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("process", "port", "pid", "state", "restarts");
+        foreach (var process in _processes)
+        {
+            var state = process.State;
+            var phase = state.Phase switch
+            {
+                ReplicaPhase.Ready => "[green]ready[/]",
+                ReplicaPhase.Starting => "[yellow]starting[/]",
+                _ => $"[red]{state.Phase}[/]",
+            };
+            table.AddRow(process.Replica.DisplayName, state.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                state.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", phase,
+                state.Restarts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return table;
+    }
+
+    private void PrintWelcome(string adminKey)
+    {
+        var gateway = plan.GatewayUrl.ToString().TrimEnd('/');
+        console.WriteLine();
+        console.MarkupLineInterpolated($"[green]Lattice is up.[/] Gateway: [bold]{gateway}[/]");
+        // Plain writes from here: the key and the example must survive copy and paste unwrapped.
+        Console.WriteLine($"Admin API key: {adminKey}");
+        Console.WriteLine($"  (kept in {Path.Combine(plan.DataFolder, AdminKey.FileName)}; logs in {Path.Combine(plan.DataFolder, "logs")}; stop with Ctrl+C)");
+        Console.WriteLine();
+        Console.WriteLine("Try:");
+        Console.WriteLine($"  curl -s {gateway}/api/pipelines/support-triage -H 'Authorization: Bearer {adminKey}' -H 'Content-Type: application/json' -d '{{\"text\": \"My card still has not arrived and I am really annoyed\"}}'");
+        Console.WriteLine();
+    }
+
+    private void PrintNotReady(LogSink logs)
+    {
+        console.MarkupLine("[red]Not every process became ready in time:[/]");
+        foreach (var process in _processes.Where(p => p.State.Phase != ReplicaPhase.Ready))
+        {
+            console.MarkupLineInterpolated($"  {process.Replica.DisplayName}: {process.State.Phase}; see {logs.FileOf(process.Replica)}");
+        }
+    }
+
+    private void WriteState()
+    {
+        lock (_stateLock)
+        {
+            var state = new PlatformState(Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)]);
+            var path = Path.Combine(plan.DataFolder, StateFileName);
+            var temporary = path + ".tmp";
+            File.WriteAllText(temporary, JsonSerializer.Serialize(state, StateJson));
+            File.Move(temporary, path, overwrite: true);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lattice.Orchestrator.Execution;
+using Lattice.Orchestrator.Pipelines;
+using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Lattice.Orchestrator.Apis;
+
+/// <summary><c>GET /v1/pipelines</c>, <c>GET /v1/pipelines/{name}</c> and <c>POST /v1/pipelines/{name}</c>.</summary>
+public static class PipelinesApi
+{
+    public static IEndpointRouteBuilder MapPipelinesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/pipelines").WithTags("Pipelines");
+        group.MapGet("/", List).WithName("ListPipelines").WithSummary("Every pipeline with its steps and DAG.");
+        group.MapGet("/{name}", Describe).WithName("DescribePipeline").WithSummary("One pipeline with its steps and DAG.");
+        group.MapPost("/{name}", Run).WithName("RunPipeline").WithSummary("Runs a pipeline synchronously on the JSON input in the body.")
+            .Accepts<JsonObject>("application/json");
+        return endpoints;
+    }
+
+    internal static Ok<PipelineList> List(PipelineCatalog catalog) =>
+        TypedResults.Ok(new PipelineList([.. catalog.All.Select(PipelineDescription.From)]));
+
+    internal static Results<Ok<PipelineDescription>, ProblemHttpResult> Describe(string name, PipelineCatalog catalog) =>
+        catalog.TryGet(name, out var pipeline)
+            ? TypedResults.Ok(PipelineDescription.From(pipeline))
+            : UnknownPipeline(name);
+
+    internal static async Task<Results<Ok<PipelineResponse>, ProblemHttpResult>> Run(
+        string name,
+        HttpRequest request,
+        PipelineCatalog catalog,
+        PipelineExecutor executor,
+        IOptions<OrchestratorOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(name, out var pipeline))
+        {
+            return UnknownPipeline(name);
+        }
+
+        var (input, problem) = await PipelineInput.ReadAsync(request, pipeline, options.Value, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var run = await executor.RunAsync(pipeline, input, cancellationToken);
+        if (run.FailedRequiredStep is { } failed)
+        {
+            var timedOut = failed.Failure == StepFailure.Timeout;
+            return TypedResults.Problem(
+                detail: $"Required step '{failed.Id}' failed: {failed.Error}",
+                statusCode: timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                title: timedOut ? "Pipeline step timed out" : "Pipeline step failed",
+                type: timedOut ? ProblemTypes.GatewayTimeout : ProblemTypes.BadGateway,
+                extensions: new Dictionary<string, object?>
+                {
+                    ["pipeline"] = run.Pipeline,
+                    ["id"] = run.Id,
+                    ["steps"] = run.Steps,
+                    ["degraded"] = run.Degraded,
+                    ["durationMs"] = Math.Round(run.DurationMs, 3),
+                });
+        }
+
+        return TypedResults.Ok(new PipelineResponse(run.Pipeline, run.Id, run.Output, run.Steps, run.Degraded, Math.Round(run.DurationMs, 3)));
+    }
+
+    private static ProblemHttpResult UnknownPipeline(string name) => TypedResults.Problem(
+        detail: $"There is no pipeline named '{name}'. GET /v1/pipelines lists them.",
+        statusCode: StatusCodes.Status404NotFound,
+        title: "Unknown pipeline",
+        type: ProblemTypes.NotFound);
+}
+
+/// <summary>The body of <c>GET /v1/pipelines</c>.</summary>
+public sealed record PipelineList(IReadOnlyList<PipelineDescription> Pipelines);
+
+/// <summary>Reads and validates a run's input against the pipeline's declared fields.</summary>
+internal static class PipelineInput
+{
+    public static async Task<(JsonNode? Input, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, PipelineDefinition pipeline, OrchestratorOptions options, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > options.MaxRequestBytes)
+        {
+            return (null, TooLarge(options));
+        }
+
+        if (request.ContentLength is not 0 && !(request.HasJsonContentType()))
+        {
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType,
+                "Unsupported media type", "Send the pipeline input as application/json."));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > options.MaxRequestBytes)
+            {
+                return (null, TooLarge(options));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        JsonNode? input;
+        try
+        {
+            input = buffer.Length == 0 ? new JsonObject() : JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), documentOptions: new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+        }
+        catch (JsonException e)
+        {
+            return (null, Problem(StatusCodes.Status400BadRequest, ProblemTypes.BadRequest, "Malformed JSON", e.Message));
+        }
+
+        if (input is not JsonObject fields)
+        {
+            return (null, Problem(StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid pipeline input", "The input must be a JSON object."));
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var field in pipeline.Input)
+        {
+            var present = fields.TryGetPropertyValue(field.Name, out var value) && value is not null;
+            if (!present)
+            {
+                if (field.Required)
+                {
+                    errors[field.Name] = ["is required"];
+                }
+
+                continue;
+            }
+
+            if (!Matches(field.Type, value!))
+            {
+                errors[field.Name] = [$"must be of type {field.Type.ToString().ToLowerInvariant()}"];
+            }
+            else if (field.MaxLength is { } max && value is JsonValue text && text.TryGetValue<string>(out var s) && s.Length > max)
+            {
+                errors[field.Name] = [$"must be at most {max} characters"];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, TypedResults.Problem(new HttpValidationProblemDetails(errors)
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Type = ProblemTypes.Validation,
+                Title = "Invalid pipeline input",
+                Detail = $"The input does not match pipeline '{pipeline.Name}'. GET /v1/pipelines/{pipeline.Name} shows its fields.",
+            }));
+        }
+
+        return (fields, null);
+    }
+
+    private static bool Matches(InputType type, JsonNode value) => type switch
+    {
+        InputType.Any => true,
+        InputType.Object => value is JsonObject,
+        InputType.Array => value is JsonArray,
+        _ => value is JsonValue v && (type, v.GetValueKind()) switch
+        {
+            (InputType.String, JsonValueKind.String) => true,
+            (InputType.Number, JsonValueKind.Number) => true,
+            (InputType.Integer, JsonValueKind.Number) => v.TryGetValue<long>(out _) || (v.TryGetValue<double>(out var d) && d == Math.Floor(d)),
+            (InputType.Boolean, JsonValueKind.True or JsonValueKind.False) => true,
+            _ => false,
+        },
+    };
+
+    private static ProblemHttpResult TooLarge(OrchestratorOptions options) => Problem(
+        StatusCodes.Status413PayloadTooLarge, ProblemTypes.PayloadTooLarge, "Request body too large",
+        $"The pipeline input may be at most {options.MaxRequestBytes} bytes.");
+
+    private static ProblemHttpResult Problem(int status, string type, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: type);
+}

@@ -1,0 +1,44 @@
+using Lattice.Orchestrator.Execution;
+using Lattice.Orchestrator.Pipelines;
+
+namespace Lattice.Orchestrator.Extensions;
+
+/// <summary>Registers the pipeline catalog (validated at start), the executor and its telemetry.</summary>
+public static class OrchestratorExtensions
+{
+    public static IHostApplicationBuilder AddOrchestrator(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<OrchestratorOptions>()
+            .BindConfiguration(OrchestratorOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PipelineCatalog>();
+        builder.Services.AddSingleton<OrchestratorTelemetry>();
+        builder.Services.AddSingleton<PipelineExecutor>();
+        builder.Services.AddHttpClient(PipelineExecutor.HttpClientName);
+        builder.Services.AddHostedService<PipelineCatalogStartup>();
+        builder.Services.AddHealthChecks().AddCheck<PipelinesLoadedCheck>("pipelines");
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Loads the catalog while the host starts, so an invalid pipeline file stops the process before it listens.</summary>
+    private sealed class PipelineCatalogStartup(PipelineCatalog catalog) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            GC.KeepAlive(catalog);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private sealed class PipelinesLoadedCheck(PipelineCatalog catalog) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    {
+        public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{catalog.All.Count()} pipelines loaded"));
+    }
+}

@@ -1,0 +1,316 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Lattice.Orchestrator.Tests.Execution;
+
+public sealed class PipelineRunTests
+{
+    private const string Triage = """
+        name: triage
+        deadline: 3s
+        input:
+          text: { type: string, maxLength: 50 }
+        steps:
+          - id: language
+            service: language
+            input: { text: $.input.text }
+          - id: sentiment
+            service: sentiment
+            input: { text: $.input.text, language: $.steps.language.label }
+            timeout: 1s
+            required: false
+            fallback: { label: unknown, score: 0 }
+          - id: intent
+            service: intent
+            after: [language]
+            input: { text: $.input.text }
+            timeout: 1s
+            required: false
+          - id: reply
+            value:
+              text: = coalesce($.tables.replies[$.steps.intent.label], 'default reply')
+        output:
+          language: $.steps.language.label
+          sentiment: $.steps.sentiment.label
+          intent: $.steps.intent.label
+          reply: $.steps.reply.text
+        tables:
+          replies:
+            intent-label: canned intent reply
+        """;
+
+    private static async Task<JsonElement> RunAsync(OrchestratorHarness harness, object input, HttpStatusCode expected)
+    {
+        using var client = harness.CreateClient();
+        var response = await client.PostAsJsonAsync("/v1/pipelines/triage", input, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    private static JsonElement Step(JsonElement run, string id) =>
+        run.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("id").GetString() == id);
+
+    [Fact]
+    public async Task Run_AllServicesUp_MergesOutputsAndRecordsEveryStep()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("language-label", run.GetProperty("output").GetProperty("language").GetString());
+        Assert.Equal("sentiment-label", run.GetProperty("output").GetProperty("sentiment").GetString());
+        Assert.Equal("intent-label", run.GetProperty("output").GetProperty("intent").GetString());
+        Assert.Equal("canned intent reply", run.GetProperty("output").GetProperty("reply").GetString());
+        Assert.Empty(run.GetProperty("degraded").EnumerateArray());
+        Assert.All(run.GetProperty("steps").EnumerateArray(), s => Assert.Equal("ok", s.GetProperty("status").GetString()));
+        Assert.Equal("7", Step(run, "sentiment").GetProperty("version").GetString());
+        Assert.Equal("language-label", harness.LastInputs["sentiment"]!["language"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_IndependentSteps_RunConcurrently()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        var sentimentStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var intentStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Each answers only once it has seen the other start: sequential execution would time both out.
+        harness.Behaviours["sentiment"] = async (_, token) =>
+        {
+            sentimentStarted.TrySetResult();
+            var together = await Task.WhenAny(intentStarted.Task, Task.Delay(900, token)) == intentStarted.Task;
+            return Results.Json(new { label = together ? "parallel" : "sequential" });
+        };
+        harness.Behaviours["intent"] = async (_, token) =>
+        {
+            intentStarted.TrySetResult();
+            var together = await Task.WhenAny(sentimentStarted.Task, Task.Delay(900, token)) == sentimentStarted.Task;
+            return Results.Json(new { label = together ? "parallel" : "sequential" });
+        };
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("parallel", run.GetProperty("output").GetProperty("sentiment").GetString());
+        Assert.Equal("parallel", run.GetProperty("output").GetProperty("intent").GetString());
+    }
+
+    [Fact]
+    public async Task Run_OptionalServiceDown_FallsBackAndIsDegraded()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        await harness.StopServiceAsync("sentiment");
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal(["sentiment"], run.GetProperty("degraded").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("unknown", run.GetProperty("output").GetProperty("sentiment").GetString());
+        Assert.Equal("fallback", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Contains("connection", Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ok", Step(run, "intent").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Run_OptionalStepWithoutFallbackFails_OutputNullAndDegraded()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["intent"] = (_, _) => Task.FromResult(Results.StatusCode(StatusCodes.Status422UnprocessableEntity));
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal(["intent"], run.GetProperty("degraded").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("output").GetProperty("intent").ValueKind);
+        Assert.Equal("default reply", run.GetProperty("output").GetProperty("reply").GetString());
+        Assert.Equal("failed", Step(run, "intent").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Run_OptionalStepTooSlow_TimesOutAndFallsBack()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["sentiment"] = async (_, token) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), token);
+            return Results.Json(new { label = "late" });
+        };
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("fallback", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Contains("no answer within 1000 ms", Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_RequiredStepFails_502ProblemWithExecutionRecord()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["language"] = (_, _) => Task.FromResult(Results.StatusCode(StatusCodes.Status500InternalServerError));
+
+        var problem = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.BadGateway);
+
+        Assert.Equal("https://lattice.dev/problems/bad-gateway", problem.GetProperty("type").GetString());
+        Assert.Contains("Required step 'language' failed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", Step(problem, "language").GetProperty("status").GetString());
+        Assert.Equal("skipped", Step(problem, "sentiment").GetProperty("status").GetString());
+        Assert.False(harness.LastInputs.ContainsKey("sentiment"), "steps after a failed required step must not run");
+    }
+
+    [Fact]
+    public async Task Run_RequiredStepTimesOut_504Problem()
+    {
+        const string yaml = "name: triage\ndeadline: 2s\nsteps:\n  - id: language\n    service: language\n    timeout: 200ms\n";
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "language");
+        harness.Behaviours["language"] = async (_, token) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), token);
+            return Results.Ok();
+        };
+
+        var problem = await RunAsync(harness, new { }, HttpStatusCode.GatewayTimeout);
+
+        Assert.Equal("https://lattice.dev/problems/gateway-timeout", problem.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Run_WhenConditionFalse_StepSkippedNotDegraded()
+    {
+        const string yaml = """
+            name: triage
+            steps:
+              - id: language
+                service: language
+              - id: sentiment
+                service: sentiment
+                when: $.steps.language.label == 'en'
+            """;
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "language", "sentiment");
+
+        var run = await RunAsync(harness, new { }, HttpStatusCode.OK);
+
+        Assert.Equal("skipped", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Empty(run.GetProperty("degraded").EnumerateArray());
+        Assert.False(harness.LastInputs.ContainsKey("sentiment"));
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("output").GetProperty("sentiment").ValueKind);
+    }
+
+    [Fact]
+    public async Task Run_PipelineDeadline_CancelsSlowOptionalStep()
+    {
+        const string yaml = """
+            name: triage
+            deadline: 300ms
+            steps:
+              - id: language
+                service: language
+                timeout: 300ms
+                required: false
+                fallback: { label: xx }
+            """;
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "language");
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Behaviours["language"] = async (_, token) =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), token);
+            }
+            finally
+            {
+                cancelled.TrySetResult();
+            }
+
+            return Results.Ok();
+        };
+
+        var run = await RunAsync(harness, new { }, HttpStatusCode.OK);
+
+        Assert.Equal("xx", run.GetProperty("output").GetProperty("language").GetProperty("label").GetString());
+        Assert.Equal(["language"], run.GetProperty("degraded").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Theory]
+    [InlineData("{\"text\": 5}", "text", "must be of type string")]
+    [InlineData("{}", "text", "is required")]
+    [InlineData("{\"text\": \"this text is certainly longer than fifty characters in all\"}", "text", "at most 50")]
+    public async Task Run_InputNotMatchingDeclaredFields_400ValidationProblem(string body, string field, string message)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+
+        var response = await client.PostAsync("/v1/pipelines/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal("https://lattice.dev/problems/validation", problem.GetProperty("type").GetString());
+        Assert.Contains(message, problem.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty(harness.LastInputs);
+    }
+
+    [Theory]
+    [InlineData("{\"text\": ", HttpStatusCode.BadRequest)]
+    [InlineData("[1, 2]", HttpStatusCode.BadRequest)]
+    public async Task Run_MalformedBody_400Problem(string body, HttpStatusCode expected)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+
+        var response = await client.PostAsync("/v1/pipelines/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Run_DeeplyNestedBody_400NotCrash()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        var body = new string('[', 5000) + new string(']', 5000);
+
+        var response = await client.PostAsync("/v1/pipelines/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Run_BodyOverLimit_413Problem()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        var body = "{\"text\": \"" + new string('x', 2 * 1024 * 1024) + "\"}";
+
+        var response = await client.PostAsync("/v1/pipelines/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Run_UnknownPipeline_404Problem()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/v1/pipelines/nope", new { text = "x" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task List_Pipelines_ShowsDagEdgesAndStages()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+
+        var list = await client.GetFromJsonAsync<JsonElement>("/v1/pipelines", TestContext.Current.CancellationToken);
+
+        var pipeline = list.GetProperty("pipelines").EnumerateArray().Single();
+        Assert.Equal("triage", pipeline.GetProperty("name").GetString());
+        var edges = pipeline.GetProperty("edges").EnumerateArray().Select(e => e.GetProperty("from").GetString() + ">" + e.GetProperty("to").GetString()).ToList();
+        Assert.Contains("language>sentiment", edges);
+        Assert.Contains("intent>reply", edges);
+        Assert.Equal(3, pipeline.GetProperty("stages").GetArrayLength());
+    }
+}

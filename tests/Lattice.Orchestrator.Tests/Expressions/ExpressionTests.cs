@@ -1,0 +1,102 @@
+using System.Text.Json.Nodes;
+using Lattice.Orchestrator.Expressions;
+
+namespace Lattice.Orchestrator.Tests.Expressions;
+
+public sealed class ExpressionTests
+{
+    private static readonly ExpressionScope Scope = new(
+        JsonNode.Parse("""{"text": "My card never arrived", "count": 3, "tags": ["a", "b"]}"""),
+        new Dictionary<string, JsonNode?>
+        {
+            ["intent"] = JsonNode.Parse("""{"label": "card_arrival", "score": 0.93}"""),
+            ["sentiment"] = JsonNode.Parse("""{"label": "negative", "score": 0.81}"""),
+            ["skipped"] = null,
+        },
+        JsonNode.Parse("""{"replies": {"card_arrival": "5 days", "default": "soon"}}""")!.AsObject());
+
+    [Theory]
+    [InlineData("$.input.text", "\"My card never arrived\"")]
+    [InlineData("$.steps.intent.label", "\"card_arrival\"")]
+    [InlineData("$.steps.intent.missing", "null")]
+    [InlineData("$.steps.skipped.label", "null")]
+    [InlineData("$.steps.unknown.label", "null")]
+    [InlineData("$.input.tags[1]", "\"b\"")]
+    [InlineData("$.input.tags[-1]", "\"b\"")]
+    [InlineData("$.input.tags[5]", "null")]
+    [InlineData("$.tables.replies[$.steps.intent.label]", "\"5 days\"")]
+    [InlineData("coalesce($.tables.replies[$.steps.sentiment.label], $.tables.replies.default)", "\"soon\"")]
+    [InlineData("$.steps.sentiment.label == 'negative' and $.steps.sentiment.score >= 0.8", "true")]
+    [InlineData("$.steps.sentiment.score > 0.9 or not ($.input.count < 3)", "true")]
+    [InlineData("$.input.count == 3.0", "true")]
+    [InlineData("$.input.count != '3'", "true")]
+    [InlineData("upper(lower('AbC'))", "\"ABC\"")]
+    [InlineData("contains($.input.text, 'card')", "true")]
+    [InlineData("contains($.input.tags, 'c')", "false")]
+    [InlineData("startsWith($.input.text, 'My')", "true")]
+    [InlineData("len($.input.tags)", "2")]
+    [InlineData("in($.steps.intent.label, 'lost_or_stolen_card', 'card_arrival')", "true")]
+    [InlineData("!true", "false")]
+    [InlineData("'it\\'s'", "\"it's\"")]
+    [InlineData("-1.5e2", "-150")]
+    [InlineData("null == $.steps.skipped", "true")]
+    [InlineData("'a' < 'b' && 2 <= 2", "true")]
+    [InlineData("$.input.text > 3", "false")]
+    public void Evaluate_Expression_GivesExpectedJson(string source, string expectedJson)
+    {
+        var sut = Expression.Compile(source);
+
+        var value = sut.Evaluate(Scope);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expectedJson), value), $"{source} gave {value?.ToJsonString() ?? "null"}");
+    }
+
+    [Fact]
+    public void StepReferences_PathsAndIndexes_AreCollected()
+    {
+        var sut = Expression.Compile("coalesce($.tables.t[$.steps.intent.label], $.steps.language.label, $.input.x)");
+
+        Assert.Equal(["intent", "language"], sut.StepReferences.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("", "empty expression")]
+    [InlineData("$.input.", "a name must follow '.'")]
+    [InlineData("$.other.x", "a path starts with")]
+    [InlineData("$.steps", "must be followed by a step id")]
+    [InlineData("'open", "unterminated string")]
+    [InlineData("frobnicate(1)", "unknown name 'frobnicate'")]
+    [InlineData("len(1, 2)", "len() takes 1 argument")]
+    [InlineData("(1 == 1", "expected ')'")]
+    [InlineData("1 == 1 2", "unexpected '2'")]
+    [InlineData("label == 'x'", "unknown name 'label'")]
+    public void Compile_BadExpression_FailsWithReasonAndColumn(string source, string reason)
+    {
+        var error = Assert.Throws<ExpressionException>(() => Expression.Compile(source));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.Contains("column", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compile_HostileNesting_IsRefusedNotStackOverflow()
+    {
+        var source = new string('(', 10_000) + "1" + new string(')', 10_000);
+
+        var error = Assert.Throws<ExpressionException>(() => Expression.Compile(source));
+
+        Assert.Contains("nested more than", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_ResultIsDetached_CanBeAttachedToAnotherTree()
+    {
+        var sut = Expression.Compile("$.steps.intent");
+
+        var first = new JsonObject { ["a"] = sut.Evaluate(Scope) };
+        var second = new JsonObject { ["b"] = sut.Evaluate(Scope) };
+
+        Assert.Equal("card_arrival", first["a"]!["label"]!.GetValue<string>());
+        Assert.Equal("card_arrival", second["b"]!["label"]!.GetValue<string>());
+    }
+}
