@@ -43,11 +43,9 @@ internal sealed class GatewayRoute
     /// <summary>The upstream path and query for a request whose path after the public prefix is <paramref name="remainder"/>.</summary>
     public string UpstreamPathAndQuery(string remainder, string? query)
     {
-        if (string.IsNullOrEmpty(query))
-        {
-            return remainder.Length == 0 && UpstreamPathPrefix.Length == 0 ? "/" : string.Concat(UpstreamPathPrefix, remainder);
-        }
-
-        return remainder.Length == 0 && UpstreamPathPrefix.Length == 0 ? "/" + query : string.Concat(UpstreamPathPrefix, remainder, query);
+        var path = remainder.Length == 0
+            ? (UpstreamPathPrefix.Length == 0 ? "/" : UpstreamPathPrefix)
+            : UpstreamPathPrefix.Length == 0 && remainder[0] != '/' ? "/" + remainder : UpstreamPathPrefix + remainder;
+        return string.IsNullOrEmpty(query) ? path : path + query;
     }
 }
