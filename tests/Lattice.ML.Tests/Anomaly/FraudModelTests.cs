@@ -16,9 +16,8 @@ public sealed class FraudModelTests
     public void Train_DemoData_HighRocAucOnFreshData()
     {
         var test = FraudDemoData.Generate(6_000, seed: 22);
-        var contributions = new double[FraudModel.FeatureNames.Count];
 
-        var scores = test.Select(t => Trained.Value.Score(t.Transaction, contributions).Probability).ToArray();
+        var scores = test.Select(t => Trained.Value.Score(t.Transaction).Probability).ToArray();
 
         Assert.True(BinaryClassificationMetrics.RocAuc(scores, test.Select(t => t.IsFraud).ToArray()) > 0.97);
     }
@@ -48,9 +47,11 @@ public sealed class FraudModelTests
     {
         var sut = Trained.Value;
         var contributions = new double[FraudModel.FeatureNames.Count];
+        var transaction = Ordinary() with { Amount = 700, CardAgeDays = 3 };
 
-        var score = sut.Score(Ordinary() with { Amount = 700, CardAgeDays = 3 }, contributions);
+        var score = sut.Score(transaction, contributions);
 
+        Assert.Equal(score, sut.Score(transaction));
         Assert.Equal(score.LogOdds, sut.Trees.ExpectedRawScore + contributions.Sum(), 4);
         Assert.Equal(1 / (1 + Math.Exp(-score.LogOdds)), score.Probability, 9);
     }
@@ -76,6 +77,7 @@ public sealed class FraudModelTests
         var contributions = new double[FraudModel.FeatureNames.Count];
 
         Assert.Throws<ArgumentException>(() => Trained.Value.Score(transaction, contributions));
+        Assert.Throws<ArgumentException>(() => Trained.Value.Score(transaction));
         Assert.NotNull(FraudSchema.Validate(transaction));
     }
 
