@@ -6,7 +6,7 @@ namespace Lattice.ML.Tests.Anomaly;
 
 public sealed class FraudModelTests
 {
-    private static readonly Lazy<FraudModel> Trained = new(() => FraudModel.Train(FraudDemoData.Generate(10_000, seed: 21), new GradientBoostingOptions { LearningRate = 0.1 }));
+    private static readonly Lazy<FraudModel> Trained = new(() => FraudModel.Train(FraudDemoData.Generate(6_000, seed: 21), new GradientBoostingOptions { LearningRate = 0.1 }));
 
     private static FraudTransaction Ordinary() => new(
         Amount: 42.5, Currency: "EUR", MerchantCategory: "grocery", Country: "DE", HomeCountry: "DE", Hour: 11,
@@ -15,7 +15,7 @@ public sealed class FraudModelTests
     [Fact]
     public void Train_DemoData_HighRocAucOnFreshData()
     {
-        var test = FraudDemoData.Generate(6_000, seed: 22);
+        var test = FraudDemoData.Generate(4_000, seed: 22);
 
         var scores = test.Select(t => Trained.Value.Score(t.Transaction).Probability).ToArray();
 
