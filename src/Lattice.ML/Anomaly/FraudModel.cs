@@ -79,6 +79,15 @@ public sealed class FraudModel
         return new TabularDataset(features, width, labels);
     }
 
+    /// <summary>Scores a transaction without explaining it (the cheap path for bulk scoring). Throws <see cref="ArgumentException"/> for an invalid transaction.</summary>
+    public FraudScore Score(FraudTransaction transaction)
+    {
+        Span<float> encoded = stackalloc float[FraudSchema.EncodedWidth];
+        EncodeValid(transaction, encoded);
+        var logOdds = Trees.RawScore(encoded);
+        return new FraudScore(GradientBoostedTrees.Sigmoid(logOdds), logOdds);
+    }
+
     /// <summary>
     /// Scores a transaction and writes each schema feature's contribution (log-odds, in <see cref="FeatureNames"/>
     /// order) into <paramref name="contributions"/>. Throws <see cref="ArgumentException"/> for an invalid transaction.
@@ -91,15 +100,9 @@ public sealed class FraudModel
             throw new ArgumentException($"Contributions span must have {FeatureNames.Count} entries.", nameof(contributions));
         }
 
-        var error = FraudSchema.Validate(transaction);
-        if (error is not null)
-        {
-            throw new ArgumentException(error, nameof(transaction));
-        }
-
         Span<float> encoded = stackalloc float[FraudSchema.EncodedWidth];
         Span<double> perColumn = stackalloc double[FraudSchema.EncodedWidth];
-        FraudSchema.Encode(transaction, encoded);
+        EncodeValid(transaction, encoded);
         var logOdds = Trees.Explain(encoded, perColumn);
         contributions.Clear();
         for (var c = 0; c < perColumn.Length; c++)
@@ -156,6 +159,18 @@ public sealed class FraudModel
             && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var threshold) && threshold is >= 0 and <= 1,
             "the decision threshold is missing or out of range");
         return new FraudModel(trees, double.Parse(text!, CultureInfo.InvariantCulture));
+    }
+
+    private static void EncodeValid(FraudTransaction transaction, Span<float> encoded)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var error = FraudSchema.Validate(transaction);
+        if (error is not null)
+        {
+            throw new ArgumentException(error, nameof(transaction));
+        }
+
+        FraudSchema.Encode(transaction, encoded);
     }
 
     /// <summary>The score cut with the best F1 on labelled scores.</summary>

@@ -52,7 +52,7 @@ public sealed record GradientBoostingOptions
 /// <summary>
 /// Binary gradient-boosted trees: logistic loss, second-order leaf values −G/(H+λ), histogram split search on
 /// quantile bins, best-first growth, early stopping on a validation log-loss, and per-prediction feature
-/// contributions (path-based, Saabas). Immutable and thread-safe once trained.
+/// contributions (exact path-dependent TreeSHAP). Immutable and thread-safe once trained.
 /// </summary>
 public sealed class GradientBoostedTrees
 {
@@ -65,19 +65,23 @@ public sealed class GradientBoostedTrees
     private readonly int[] _left;
     private readonly int[] _right;
     private readonly float[] _value;
+    private readonly float[] _cover;
     private readonly FlatTrees _trees;
+    private readonly int _maxDepth;
 
-    private GradientBoostedTrees(int columns, double baseScore, FlatTrees trees, float[] value)
+    private GradientBoostedTrees(int columns, double baseScore, FlatTrees trees, float[] value, float[] cover)
     {
         Columns = columns;
         BaseScore = baseScore;
         _trees = trees;
         (_roots, _feature, _threshold, _left, _right) = (trees.Roots, trees.Feature, trees.Threshold, trees.Left, trees.Right);
         _value = value;
+        _cover = cover;
         double bias = baseScore;
         foreach (var root in _roots)
         {
-            bias += value[root];
+            bias += TreeShap.ExpectedValue(trees, value, cover, root);
+            _maxDepth = Math.Max(_maxDepth, TreeShap.Depth(trees, root));
         }
 
         ExpectedRawScore = bias;
@@ -88,7 +92,7 @@ public sealed class GradientBoostedTrees
     /// <summary>Log-odds of the training prevalence, the starting point of boosting.</summary>
     public double BaseScore { get; }
 
-    /// <summary>Raw score before any feature is seen (base score plus every root's value): the bias of the contributions.</summary>
+    /// <summary>Expected raw score over the training data (base score plus each tree's cover-weighted mean leaf): the bias of the contributions.</summary>
     public double ExpectedRawScore { get; }
 
     public int TreeCount => _roots.Length;
@@ -164,8 +168,8 @@ public sealed class GradientBoostedTrees
     public double PredictProbability(ReadOnlySpan<float> row) => Sigmoid(RawScore(row));
 
     /// <summary>
-    /// Raw score split into per-feature contributions (Saabas): every split on the path adds the change in node
-    /// value to its feature, so <see cref="ExpectedRawScore"/> + Σ contributions = raw score. Returns the raw score.
+    /// Raw score split into per-feature SHAP values (path-dependent TreeSHAP, Lundberg et al. 2018): consistent
+    /// attributions with <see cref="ExpectedRawScore"/> + Σ contributions = raw score. Returns the raw score.
     /// </summary>
     public double Explain(ReadOnlySpan<float> row, Span<double> contributions)
     {
@@ -176,21 +180,12 @@ public sealed class GradientBoostedTrees
         }
 
         contributions.Clear();
-        var score = BaseScore;
         foreach (var root in _roots)
         {
-            var node = root;
-            while (_feature[node] >= 0)
-            {
-                var child = row[_feature[node]] <= _threshold[node] ? _left[node] : _right[node];
-                contributions[_feature[node]] += _value[child] - _value[node];
-                node = child;
-            }
-
-            score += _value[node];
+            TreeShap.Add(_trees, _value, _cover, root, _maxDepth, row, contributions);
         }
 
-        return score;
+        return RawScore(row);
     }
 
     public double[] PredictAll(TabularDataset data) => FlatTrees.ScoreRows(data, PredictProbability);
@@ -202,7 +197,8 @@ public sealed class GradientBoostedTrees
         return _trees.AddTo(new ModelFileWriter(metadata with { Task = metadata.Task.Length == 0 ? "binary-classification" : metadata.Task, Algorithm = AlgorithmName })
             .Add<int>("config", [Columns])
             .Add<double>("base_score", [BaseScore])
-            .Add<float>("value", _value));
+            .Add<float>("value", _value)
+            .Add<float>("cover", _cover));
     }
 
     /// <summary>Loads trees from a verified model file; throws <see cref="ModelFileException"/> when they are inconsistent.</summary>
@@ -213,9 +209,16 @@ public sealed class GradientBoostedTrees
         var baseScore = file.Read<double>("base_score", 1)[0];
         var trees = FlatTrees.Read(file, columns);
         var value = file.Read<float>("value", trees.Feature.Length);
-        TabularModelFile.Require(file, double.IsFinite(baseScore) && value.All(float.IsFinite), "non-finite values");
-        return new GradientBoostedTrees(columns, baseScore, trees, value);
+        var cover = file.Read<float>("cover", trees.Feature.Length);
+        TabularModelFile.Require(file, double.IsFinite(baseScore) && value.All(float.IsFinite) && cover.All(c => c > 0 && float.IsFinite(c)), "non-finite values or empty nodes");
+        return new GradientBoostedTrees(columns, baseScore, trees, value, cover);
     }
+
+    internal FlatTrees Trees => _trees;
+
+    internal float[] Values => _value;
+
+    internal float[] Cover => _cover;
 
     internal static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
@@ -238,6 +241,7 @@ public sealed class GradientBoostedTrees
         private readonly List<int> _left = [];
         private readonly List<int> _right = [];
         private readonly List<float> _value = [];
+        private readonly List<float> _cover = [];
 
         public Trainer(TabularDataset train, TabularDataset? validation, GradientBoostingOptions options)
         {
@@ -313,7 +317,7 @@ public sealed class GradientBoostedTrees
             var keep = Math.Max(bestRounds, 1);
             var nodes = keep < roots.Count ? roots[keep] : _feature.Count;
             var trees = new FlatTrees([.. roots.Take(keep)], [.. _feature.Take(nodes)], [.. _threshold.Take(nodes)], [.. _left.Take(nodes)], [.. _right.Take(nodes)]);
-            return new GradientBoostedTrees(_columns, baseScore, trees, [.. _value.Take(nodes)]);
+            return new GradientBoostedTrees(_columns, baseScore, trees, [.. _value.Take(nodes)], [.. _cover.Take(nodes)]);
         }
 
         private float Leaf(int root, ReadOnlySpan<float> row)
@@ -408,6 +412,7 @@ public sealed class GradientBoostedTrees
             _left.Add(-1);
             _right.Add(-1);
             _value.Add((float)(-g / (h + _options.L2) * _options.LearningRate));
+            _cover.Add(end - start);
             var candidate = new Candidate(node, start, end, depth, g, h, histogram);
             FindSplit(candidate);
             return candidate;

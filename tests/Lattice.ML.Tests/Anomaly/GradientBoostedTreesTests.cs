@@ -46,6 +46,57 @@ public sealed class GradientBoostedTreesTests
     }
 
     [Fact]
+    public void Explain_MatchesBruteForceShapleyValues()
+    {
+        var (train, test) = Thyroid.Value;
+        var sut = GradientBoostedTrees.Train(train, new GradientBoostingOptions { MaxRounds = 4, EarlyStoppingRounds = 100 });
+        var contributions = new double[sut.Columns];
+
+        for (var r = 0; r < 20; r++)
+        {
+            var row = test.Row(r).ToArray();
+            sut.Explain(row, contributions);
+
+            var expected = BruteForceShapley(sut, row);
+            for (var f = 0; f < sut.Columns; f++)
+            {
+                Assert.Equal(expected[f], contributions[f], 5);
+            }
+        }
+    }
+
+    /// <summary>Shapley values by enumerating feature subsets; a feature outside the subset is integrated out by branch cover.</summary>
+    private static double[] BruteForceShapley(GradientBoostedTrees model, float[] row)
+    {
+        var trees = model.Trees;
+        double Value(int node, int subset) => trees.Feature[node] < 0
+            ? model.Values[node]
+            : (subset & (1 << trees.Feature[node])) != 0
+                ? Value(row[trees.Feature[node]] <= trees.Threshold[node] ? trees.Left[node] : trees.Right[node], subset)
+                : ((model.Cover[trees.Left[node]] * Value(trees.Left[node], subset)) + (model.Cover[trees.Right[node]] * Value(trees.Right[node], subset))) / model.Cover[node];
+        double Total(int subset) => trees.Roots.Sum(root => Value(root, subset));
+        static double Factorial(int n) => n <= 1 ? 1 : n * Factorial(n - 1);
+
+        var m = model.Columns;
+        var phi = new double[m];
+        for (var f = 0; f < m; f++)
+        {
+            for (var subset = 0; subset < 1 << m; subset++)
+            {
+                if ((subset & (1 << f)) != 0)
+                {
+                    continue;
+                }
+
+                var size = int.PopCount(subset);
+                phi[f] += Factorial(size) * Factorial(m - size - 1) / Factorial(m) * (Total(subset | (1 << f)) - Total(subset));
+            }
+        }
+
+        return phi;
+    }
+
+    [Fact]
     public void Train_EarlyStopping_StopsBeforeMaxRounds()
     {
         var sut = GradientBoostedTrees.Train(Thyroid.Value.Train, new GradientBoostingOptions { MaxRounds = 2000, EarlyStoppingRounds = 10 });

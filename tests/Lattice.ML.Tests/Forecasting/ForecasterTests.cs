@@ -28,7 +28,7 @@ public sealed class ForecasterTests
     [Fact]
     public void Forecast_AutoOnM4HourlySubset_BeatsSeasonalNaive()
     {
-        var series = M4("Hourly", 24);
+        var series = M4("Hourly", 16);
         var options = ForecastOptions.For(SeriesFrequency.Hourly);
 
         var auto = Owa(series, options, 24);
@@ -41,7 +41,7 @@ public sealed class ForecasterTests
     [Fact]
     public void Forecast_AutoOnM4WeeklySubset_BeatsTheta()
     {
-        var series = M4("Weekly", 16);
+        var series = M4("Weekly", 10);
         var options = ForecastOptions.For(SeriesFrequency.Weekly);
 
         var auto = Owa(series, options, 1);
