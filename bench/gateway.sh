@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Gateway vs nginx, side by side in one run: one sentiment upstream behind (a) Lattice.Gateway with API-key auth and
+# per-key rate limiting on and (b) nginx with keep-alive upstream connections and one worker per core; wrk drives the
+# upstream directly, then the gateway, then nginx, at the same concurrency, for several interleaved rounds (the machine is
+# shared and noisy, so figures are medians and the verdict is a ratio). Prints rps, p50 and p99 per target; the last
+# line is "gateway: rps ratio vs nginx = R, added p50 vs nginx = D us".
+#
+#   bench/gateway.sh                 # UPSTREAM=auto: the real sentiment service when its project exists, else the stub
+#   UPSTREAM=stub bench/gateway.sh   # the in-repo stub (bench/Lattice.Bench.SentimentStub)
+#   RECORD=1 bench/gateway.sh        # also append the run to bench/RESULTS.md
+# .NET compiles hot code in the background (tiered JIT, dynamic PGO): on a loaded 2-core machine the gateway needs tens of
+# seconds of traffic to reach its steady state, hence the long WARMUP (given to every target alike).
+# Knobs: CONNECTIONS (32), THREADS (1), DURATION (10s), WARMUP (30s), ROUNDS (3), BASE_PORT (18080),
+# GATEWAY_ENV (extra NAME=value settings for the gateway process, for experiments).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+UPSTREAM=${UPSTREAM:-auto}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-30s}  # seconds, at least
+ROUNDS=${ROUNDS:-3}
+BASE_PORT=${BASE_PORT:-18080}
+upstream_port=$((BASE_PORT + 1))
+gateway_port=$((BASE_PORT + 2))
+nginx_port=$((BASE_PORT + 3))
+
+for tool in wrk nginx curl dotnet; do
+    command -v "$tool" >/dev/null || { echo "bench/gateway.sh needs $tool (apt-get install wrk nginx curl)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/lattice-gateway-bench.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+wait_ready() { # url name
+    for _ in $(seq 1 300); do
+        if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "$2 did not become ready at $1" >&2
+    return 1
+}
+
+sentiment_project=src/Services/Lattice.Services.Sentiment
+if [[ $UPSTREAM == auto ]]; then
+    if [[ -f $sentiment_project/Lattice.Services.Sentiment.csproj ]]; then UPSTREAM=sentiment; else UPSTREAM=stub; fi
+fi
+
+echo "::: building (Release)"
+projects=(src/Lattice.Gateway/Lattice.Gateway.csproj bench/Lattice.Bench.SentimentStub/Lattice.Bench.SentimentStub.csproj)
+if [[ $UPSTREAM == sentiment ]]; then projects+=("$sentiment_project/Lattice.Services.Sentiment.csproj"); fi
+for project in "${projects[@]}"; do
+    dotnet build "$project" -c Release -nologo -v:q -o "$work/bin/$(basename "$project" .csproj)" >/dev/null
+done
+
+start_upstream() {
+    local kind=$1
+    if [[ $kind == sentiment ]]; then
+        (cd "$root/$sentiment_project" && exec env Urls="http://127.0.0.1:$upstream_port" Logging__LogLevel__Default=Warning \
+            dotnet "$work/bin/Lattice.Services.Sentiment/Lattice.Services.Sentiment.dll") >"$work/upstream.log" 2>&1 &
+    else
+        env Urls="http://127.0.0.1:$upstream_port" dotnet "$work/bin/Lattice.Bench.SentimentStub/Lattice.Bench.SentimentStub.dll" \
+            >"$work/upstream.log" 2>&1 &
+    fi
+    pids+=($!)
+}
+
+echo "::: starting the upstream ($UPSTREAM) on :$upstream_port"
+start_upstream "$UPSTREAM"
+if ! wait_ready "http://127.0.0.1:$upstream_port/health/ready" "$UPSTREAM"; then
+    if [[ $UPSTREAM == sentiment ]]; then
+        echo "the sentiment service did not start (log below); falling back to the stub" >&2
+        tail -20 "$work/upstream.log" >&2 || true
+        kill "${pids[-1]}" 2>/dev/null || true
+        UPSTREAM=stub
+        start_upstream stub
+        wait_ready "http://127.0.0.1:$upstream_port/health/ready" stub
+    else
+        exit 1
+    fi
+fi
+
+admin_key="lat_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | head -c 43)"
+echo "::: starting the gateway on :$gateway_port (auth and rate limiting on, response cache off)"
+# From its output folder, so its appsettings.json (the default route table) is the content root's.
+(cd "$work/bin/Lattice.Gateway" && exec env Urls="http://127.0.0.1:$gateway_port" \
+    Services__sentiment__Urls="http://127.0.0.1:$upstream_port" \
+    Lattice__Gateway__Auth__DataFolder="$work/gateway-data" \
+    Lattice__Gateway__Auth__BootstrapAdminKey="$admin_key" \
+    Lattice__Gateway__Routes__sentiment__Cache=false \
+    Lattice__Gateway__RateLimit__Enabled=true \
+    Logging__LogLevel__Default=Warning \
+    ${GATEWAY_ENV:-} \
+    dotnet Lattice.Gateway.dll) >"$work/gateway.log" 2>&1 &
+pids+=($!)
+wait_ready "http://127.0.0.1:$gateway_port/health/ready" gateway || { tail -20 "$work/gateway.log" >&2; exit 1; }
+
+# A key that may only predict sentiment, with a limit far above what this machine can send: the bucket is
+# checked on every request, it just never runs dry.
+key=$(curl -fsS -X POST "http://127.0.0.1:$gateway_port/gateway/keys" -H "Authorization: Bearer $admin_key" \
+    -H 'Content-Type: application/json' \
+    -d '{"name":"bench","scopes":["predict:sentiment"],"permitsPerSecond":10000000,"burst":10000000}' |
+    sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
+[[ -n $key ]] || { echo "could not create a benchmark key" >&2; exit 1; }
+export LATTICE_BENCH_KEY=$key
+
+echo "::: starting nginx on :$nginx_port"
+mkdir -p "$work/nginx"
+sed -e "s|@PREFIX@|$work/nginx|g" -e "s|@NGINX_PORT@|$nginx_port|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
+    bench/nginx/gateway-bench.conf.template >"$work/nginx/nginx.conf"
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 &
+pids+=($!)
+
+declare -A urls=(
+    [direct]="http://127.0.0.1:$upstream_port/v1/sentiment"
+    [gateway]="http://127.0.0.1:$gateway_port/api/sentiment/v1/sentiment"
+    [nginx]="http://127.0.0.1:$nginx_port/api/sentiment/v1/sentiment"
+)
+for target in direct gateway nginx; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${urls[$target]}" -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' -d '{"text":"ok"}')
+    [[ $code == 200 ]] || { echo "$target answered $code, not 200" >&2; exit 1; }
+done
+
+# wrk reports latencies as 245.00us, 1.23ms or 1.01s: convert to microseconds.
+to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
+
+run_wrk() { # target -> "rps p50us p99us"
+    local out
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/wrk-predict.lua "${urls[$1]}")
+    if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
+        echo "$1: wrk saw non-2xx responses:" >&2
+        grep 'Non-2xx' <<<"$out" >&2
+        exit 1
+    fi
+    local rps p50 p99
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    p50=$(to_us "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+    p99=$(to_us "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+    echo "$rps $p50 $p99"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Warm-up: 5 s slices of the same load until WARMUP has passed and two slices in a row agree within 10 %
+# (at most three times WARMUP), so every target is measured in its steady state.
+warm_seconds=${WARMUP%s}
+for target in direct gateway nginx; do
+    slices=() previous=0 elapsed=0
+    while true; do
+        rps_now=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s bench/wrk-predict.lua "${urls[$target]}" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+        slices+=("$rps_now")
+        elapsed=$((elapsed + 5))
+        stable=$(awk -v a="$previous" -v b="$rps_now" 'BEGIN { print (a > 0 && b > 0 && (a - b) / b < 0.1 && (b - a) / b < 0.1) ? 1 : 0 }')
+        previous=$rps_now
+        if (( elapsed >= warm_seconds && stable == 1 )) || (( elapsed >= 3 * warm_seconds )); then break; fi
+    done
+    echo "::: warmed up $target for ${elapsed}s (rps per 5 s slice: ${slices[*]})"
+done
+
+declare -A results
+order=(direct gateway nginx)
+for round in $(seq 1 "$ROUNDS"); do
+    echo "::: round $round of $ROUNDS (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
+    for target in "${order[@]}"; do
+        results[$target]+="$(run_wrk "$target")"$'\n'
+        echo "    $target: $(tail -n 2 <<<"${results[$target]}" | head -1)"
+    done
+    order=("${order[2]}" "${order[0]}" "${order[1]}")
+done
+
+printf '\n%-8s %12s %10s %10s\n' target rps p50_us p99_us
+declare -A rps p50 p99
+for target in direct gateway nginx; do
+    rows=$(sed '/^$/d' <<<"${results[$target]}")
+    rps[$target]=$(awk '{ print $1 }' <<<"$rows" | median)
+    p50[$target]=$(awk '{ print $2 }' <<<"$rows" | median)
+    p99[$target]=$(awk '{ print $3 }' <<<"$rows" | median)
+    printf '%-8s %12.0f %10.0f %10.0f\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}"
+done
+
+ratio=$(awk -v g="${rps[gateway]}" -v n="${rps[nginx]}" 'BEGIN { printf "%.2f", g / n }')
+added=$(awk -v g="${p50[gateway]}" -v n="${p50[nginx]}" 'BEGIN { printf "%.0f", g - n }')
+summary="gateway: rps ratio vs nginx = $ratio, added p50 vs nginx = $added us"
+
+if [[ ${RECORD:-0} == 1 ]]; then
+    {
+        echo
+        echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
+        echo
+        echo "Upstream: **$UPSTREAM**$([[ $UPSTREAM == stub ]] && echo ' (bench/Lattice.Bench.SentimentStub: same route, response shape and size as the sentiment service, no model work)'). wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS interleaved rounds, medians; $(nproc) cores shared with other work."
+        echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (tracing sampled at 1.0, /metrics)."
+        echo "nginx $(nginx -v 2>&1 | sed 's|nginx version: nginx/||'): worker_processes auto, keepalive 128 to the upstream, access_log off."
+        echo
+        echo "| target | rps | p50 (us) | p99 (us) |"
+        echo "|---|---:|---:|---:|"
+        for target in direct gateway nginx; do
+            printf '| %s | %.0f | %.0f | %.0f |\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}"
+        done
+        echo
+        echo "\`$summary\`"
+    } >>bench/RESULTS.md
+fi
+
+echo
+echo "$summary"

@@ -1,0 +1,79 @@
+using Lattice.Gateway.Auth;
+using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Lattice.Gateway.Apis;
+
+/// <summary>
+/// The gateway's own key management under <c>/gateway/keys</c> (admin scope). <c>/api/admin/keys</c> belongs to
+/// the control plane, which will own keys later behind the same <see cref="IApiKeyStore"/>.
+/// </summary>
+internal static class KeysApi
+{
+    public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/gateway/keys").WithTags("Gateway keys").AddEndpointFilter<AdminScopeFilter>();
+        group.MapPost("/", CreateAsync).WithName("CreateKey").WithSummary("Creates an API key; the answer is the only time its secret is shown.");
+        group.MapGet("/", ListAsync).WithName("ListKeys").WithSummary("Lists keys (never their secrets).");
+        group.MapDelete("/{id}", RevokeAsync).WithName("RevokeKey").WithSummary("Revokes a key at once.");
+        return endpoints;
+    }
+
+    private static async Task<Results<Created<CreatedKey>, ProblemHttpResult>> CreateAsync(
+        CreateKeyRequest request, ApiKeyService keys, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        if (Validate(request, timeProvider.GetUtcNow()) is { } problem)
+        {
+            return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid key request", type: ProblemTypes.Validation);
+        }
+
+        var (record, secret) = await keys.CreateAsync(
+            request.Name.Trim(), request.Scopes, request.ExpiresAt, request.PermitsPerSecond, request.Burst, cancellationToken);
+        return TypedResults.Created($"/gateway/keys/{record.Id}", new CreatedKey(ToView(record), secret));
+    }
+
+    private static async Task<Ok<IReadOnlyList<KeyView>>> ListAsync(ApiKeyService keys, CancellationToken cancellationToken)
+    {
+        var records = await keys.ListAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<KeyView>>([.. records.Select(ToView)]);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, ApiKeyService keys, CancellationToken cancellationToken) =>
+        await keys.RevokeAsync(id, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem($"No key has the id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Key not found", type: ProblemTypes.NotFound);
+
+    private static string? Validate(CreateKeyRequest request, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        {
+            return "'name' must be 1 to 200 characters.";
+        }
+
+        if (request.Scopes is null || request.Scopes.Count == 0)
+        {
+            return "'scopes' must name at least one scope.";
+        }
+
+        if (request.Scopes.FirstOrDefault(s => !Scopes.IsValid(s)) is { } invalid)
+        {
+            return $"'{invalid}' is not a scope; use predict:<service>, predict:*, pipelines:run or admin.";
+        }
+
+        if (request.ExpiresAt is { } expires && expires <= now)
+        {
+            return "'expiresAt' must be in the future.";
+        }
+
+        if (request.PermitsPerSecond is <= 0 || request.Burst is <= 0)
+        {
+            return "'permitsPerSecond' and 'burst' must be positive.";
+        }
+
+        return null;
+    }
+
+    private static KeyView ToView(ApiKeyRecord record) => new(
+        record.Id, record.Name, record.DisplayPrefix, record.Scopes, record.CreatedAt, record.ExpiresAt, record.RevokedAt,
+        record.PermitsPerSecond, record.Burst);
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Lattice.Gateway.Forwarding;
+using Microsoft.Extensions.Options;
+
+namespace Lattice.Gateway.Auth;
+
+/// <summary>
+/// Turns <c>X-Api-Key</c> or <c>Authorization: Bearer</c> into a principal. API keys are hashed (SHA-256, on the
+/// stack) and looked up in a cache in front of the store, negative answers included, so a flood of bad keys does
+/// not reach SQLite; anything else in a bearer header is a JWT when JWT validation is configured.
+/// </summary>
+internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt, IOptions<AuthOptions> options, TimeProvider timeProvider)
+{
+    private const int MaxCachedKeys = 100_000;
+
+    private readonly ConcurrentDictionary<KeyHash, CachedKey> _cache = new();
+    private readonly long _cacheTicks = options.Value.KeyCacheDuration.Ticks;
+    private int _cachedCount;
+
+    public ValueTask<AuthResult> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var headers = request.Headers;
+        string? credential = null;
+        var apiKey = headers[HeaderRules.ApiKey];
+        if (apiKey.Count == 1)
+        {
+            credential = apiKey[0];
+        }
+        else
+        {
+            var authorization = headers.Authorization;
+            if (authorization.Count == 1 && authorization[0] is { } value
+                && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            {
+                credential = value;
+            }
+        }
+
+        if (string.IsNullOrEmpty(credential))
+        {
+            return ValueTask.FromResult(AuthResult.Fail(AuthFailure.Missing));
+        }
+
+        var span = credential.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? credential.AsSpan(7).Trim()
+            : credential.AsSpan().Trim();
+        if (ApiKeyFormat.LooksLikeKey(span))
+        {
+            return AuthenticateKeyAsync(ApiKeyFormat.Hash(span), cancellationToken);
+        }
+
+        return jwt.Enabled && span.Length > 0
+            ? jwt.ValidateAsync(span.ToString())
+            : ValueTask.FromResult(AuthResult.Fail(AuthFailure.Invalid));
+    }
+
+    /// <summary>Forgets a key so the next request reads the store again (after a revocation through this gateway).</summary>
+    public void Invalidate(KeyHash hash)
+    {
+        if (_cache.TryRemove(hash, out _))
+        {
+            Interlocked.Decrement(ref _cachedCount);
+        }
+    }
+
+    public void InvalidateAll()
+    {
+        _cache.Clear();
+        Volatile.Write(ref _cachedCount, 0);
+    }
+
+    private ValueTask<AuthResult> AuthenticateKeyAsync(KeyHash hash, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        if (_cache.TryGetValue(hash, out var cached) && now.UtcTicks - cached.FetchedAt < _cacheTicks)
+        {
+            return ValueTask.FromResult(Check(cached, now));
+        }
+
+        return LoadAsync(hash, now, cancellationToken);
+    }
+
+    private async ValueTask<AuthResult> LoadAsync(KeyHash hash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var record = await store.FindByHashAsync(hash, cancellationToken);
+        var principal = record is null
+            ? null
+            : new GatewayPrincipal("key:" + record.Id, [.. record.Scopes], record.ExpiresAt, record.PermitsPerSecond, record.Burst);
+        var entry = new CachedKey(record, principal, now.UtcTicks);
+        if (Interlocked.Increment(ref _cachedCount) > MaxCachedKeys)
+        {
+            InvalidateAll();
+        }
+
+        _cache[hash] = entry;
+        return Check(entry, now);
+    }
+
+    private static AuthResult Check(CachedKey cached, DateTimeOffset now)
+    {
+        if (cached.Record is not { } record)
+        {
+            return AuthResult.Fail(AuthFailure.Invalid);
+        }
+
+        if (record.RevokedAt is not null)
+        {
+            return AuthResult.Fail(AuthFailure.Revoked);
+        }
+
+        if (record.ExpiresAt is { } expires && expires <= now)
+        {
+            return AuthResult.Fail(AuthFailure.Expired);
+        }
+
+        return new AuthResult(cached.Principal, AuthFailure.None);
+    }
+
+    private sealed record CachedKey(ApiKeyRecord? Record, GatewayPrincipal? Principal, long FetchedAt);
+}

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Lattice.Gateway.Auth;
+
+/// <summary>
+/// Validates JWT bearer tokens against the issuer, audience and signing keys in configuration. The scopes come from
+/// the configured claim (space-separated); the subject becomes the rate-limit partition.
+/// </summary>
+internal sealed class JwtValidator
+{
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly TokenValidationParameters? _parameters;
+    private readonly string _scopeClaim;
+
+    public JwtValidator(IOptions<AuthOptions> options, TimeProvider timeProvider)
+    {
+        var jwt = options.Value.Jwt;
+        _scopeClaim = jwt.ScopeClaim;
+        if (!jwt.Enabled)
+        {
+            return;
+        }
+
+        var keys = new List<SecurityKey>();
+        foreach (var secret in jwt.SigningKeys)
+        {
+            keys.Add(new SymmetricSecurityKey(Convert.FromBase64String(secret)));
+        }
+
+        foreach (var pem in jwt.PublicKeysPem)
+        {
+            keys.Add(LoadPublicKey(pem));
+        }
+
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = jwt.Issuer,
+            ValidateIssuer = true,
+            ValidAudience = jwt.Audience,
+            ValidateAudience = !string.IsNullOrEmpty(jwt.Audience),
+            IssuerSigningKeys = keys,
+            ValidateIssuerSigningKey = true,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = jwt.ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, parameters) =>
+            {
+                var now = timeProvider.GetUtcNow().UtcDateTime;
+                return (notBefore is null || notBefore.Value - parameters.ClockSkew <= now)
+                    && (expires is null || expires.Value + parameters.ClockSkew > now);
+            },
+        };
+    }
+
+    public bool Enabled => _parameters is not null;
+
+    public async ValueTask<AuthResult> ValidateAsync(string token)
+    {
+        if (_parameters is null)
+        {
+            return AuthResult.Fail(AuthFailure.Invalid);
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (!result.IsValid)
+        {
+            return AuthResult.Fail(result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
+                ? AuthFailure.Expired
+                : AuthFailure.Invalid);
+        }
+
+        var subject = result.Claims.TryGetValue("sub", out var sub) ? sub?.ToString() : null;
+        var scopes = result.Claims.TryGetValue(_scopeClaim, out var raw) ? ScopesOf(raw) : [];
+        var expires = result.SecurityToken is JsonWebToken jwt && jwt.ValidTo != DateTime.MinValue ? new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) : (DateTimeOffset?)null;
+        return new AuthResult(new GatewayPrincipal("jwt:" + (subject ?? "anonymous"), scopes, expires, null, null), AuthFailure.None);
+    }
+
+    private static string[] ScopesOf(object? raw) => raw switch
+    {
+        string text => text.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        IEnumerable<object> list => [.. list.Select(item => item.ToString()).OfType<string>()],
+        _ => [],
+    };
+
+    private static SecurityKey LoadPublicKey(string pem)
+    {
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportFromPem(pem);
+            return new RsaSecurityKey(rsa);
+        }
+        catch (ArgumentException)
+        {
+            // Not an RSA key: try EC below.
+            rsa.Dispose();
+        }
+
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportFromPem(pem);
+        return new ECDsaSecurityKey(ecdsa);
+    }
+}

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Lattice.Gateway.Caching;
+
+/// <summary>The response cache for repeat predictions (section <c>Lattice:Gateway:Cache</c>); routes opt in with <c>Cache: true</c>.</summary>
+public sealed class ResponseCacheOptions
+{
+    public const string SectionName = "Lattice:Gateway:Cache";
+
+    /// <summary>Entries kept at most; the oldest go first.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxEntries { get; set; } = 10_000;
+
+    /// <summary>Bytes of cached bodies kept at most.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Largest response body cached.</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxEntryBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Largest request body considered; a larger request passes through uncached (and unbuffered). At most 512 KB:
+    /// the body is examined in Kestrel's request buffer (1 MB) before anything is consumed.
+    /// </summary>
+    [Range(0, 512 * 1024)]
+    public int MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Freshness of an entry, unless the route sets its own.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Response header in which a service reports the model version that answered; part of the cache key.</summary>
+    [Required]
+    public string ModelVersionHeader { get; set; } = "X-Model-Version";
+}

@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Diagnostics;
+using System.Net;
+using Lattice.Gateway.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Lattice.Gateway.Forwarding;
+
+/// <summary>One attempt's outcome: the upstream's response (headers read, body not yet) or why there is none.</summary>
+internal readonly record struct ForwardAttempt(HttpResponseMessage? Response, ForwarderError Error, Exception? Exception = null);
+
+/// <summary>
+/// The forwarding core: sends one request to one replica over a single pooled <see cref="HttpMessageInvoker"/>
+/// and relays the response, both bodies streamed. Failures come back as <see cref="ForwarderError"/>.
+/// Choosing the replica, retrying and answering errors is the caller's job.
+/// </summary>
+internal sealed class HttpForwarder : IDisposable
+{
+    /// <summary>Bodies of known length up to this are read straight into Kestrel's pipe and sent with the headers in one write.</summary>
+    private const int SmallBody = 16 * 1024;
+    private const int LargeBuffer = 64 * 1024;
+
+    private static readonly TracePropagator Propagator = new(DistributedContextPropagator.Current);
+    private static readonly DistributedContextPropagator.PropagatorSetterCallback SetHeader = static (carrier, name, value) =>
+        ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(name, value);
+
+    private readonly HttpMessageInvoker _invoker;
+
+    public HttpForwarder(IOptions<GatewayOptions> options)
+        : this(CreateHandler(options.Value))
+    {
+    }
+
+    internal HttpForwarder(HttpMessageHandler handler) => _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+
+    /// <summary>The connection settings YARP uses for a proxy: no cookies, redirects, decompression or proxy; generous pooling.</summary>
+    public static SocketsHttpHandler CreateHandler(GatewayOptions options) => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = options.ConnectTimeout,
+        PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
+        ActivityHeadersPropagator = Propagator,
+    };
+
+    /// <summary>
+    /// Builds the upstream request: method, address, the client's headers (minus hop-by-hop), X-Forwarded-*, and the
+    /// W3C trace context of <paramref name="trace"/> (the attempt's span) in place of the client's. Without a span the
+    /// client's traceparent passes through unchanged.
+    /// </summary>
+    public static HttpRequestMessage CreateRequest(HttpContext context, Uri destination, HttpContent? content, Activity? trace)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), destination)
+        {
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Content = content,
+        };
+        HeaderRules.CopyRequestHeaders(context.Request, request);
+        if (trace is not null)
+        {
+            Propagator.Inject(trace, request, SetHeader);
+        }
+
+        return request;
+    }
+
+    /// <summary>Sends the request and waits for the response headers; never throws for network failures.</summary>
+    public async ValueTask<ForwardAttempt> SendAsync(HttpRequestMessage request, TimeoutScope timeout, CancellationToken requestAborted)
+    {
+        try
+        {
+            var response = await _invoker.SendAsync(request, timeout.Token);
+            return new ForwardAttempt(response, ForwarderError.None);
+        }
+        catch (OperationCanceledException exception)
+        {
+            var error = requestAborted.IsCancellationRequested ? ForwarderError.RequestCanceled
+                : timeout.TimedOut ? ForwarderError.RequestTimedOut
+                : ForwarderError.UpstreamRequestFailed;
+            return new ForwardAttempt(null, error, exception);
+        }
+        catch (HttpRequestException exception)
+        {
+            return new ForwardAttempt(null, Classify(request.Content as StreamingRequestContent, exception, requestAborted), exception);
+        }
+        catch (Exception exception) when (request.Content is StreamingRequestContent { Error: not ForwarderError.None } content)
+        {
+            return new ForwardAttempt(null, content.Error, exception);
+        }
+    }
+
+    private static ForwarderError Classify(StreamingRequestContent? content, HttpRequestException exception, CancellationToken requestAborted)
+    {
+        if (content is { Error: not ForwarderError.None })
+        {
+            return content.Error;
+        }
+
+        if (requestAborted.IsCancellationRequested)
+        {
+            return ForwarderError.RequestCanceled;
+        }
+
+        var nothingSent = content is null || !content.Started;
+        return exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError && nothingSent
+            ? ForwarderError.ConnectFailed
+            : ForwarderError.UpstreamRequestFailed;
+    }
+
+    /// <summary>Relays status, headers and the body (streamed) to the client.</summary>
+    public static async ValueTask<ForwarderError> CopyResponseAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        CopyStatusAndHeaders(context, response);
+        Stream source;
+        try
+        {
+            source = await response.Content.ReadAsStreamAsync(cancellationToken);
+        }
+        catch (Exception)
+        {
+            return cancellationToken.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination;
+        }
+
+        await using (source)
+        {
+            return await CopyBodyAsync(context.Response, source, response.Content.Headers.ContentLength ?? -1, cancellationToken);
+        }
+    }
+
+    /// <summary>Status and headers only; upstream 4xx/5xx bodies are the service's own ProblemDetails and stay untouched.</summary>
+    public static void CopyStatusAndHeaders(HttpContext context, HttpResponseMessage response)
+    {
+        context.Response.StatusCode = (int)response.StatusCode;
+        HeaderRules.CopyResponseHeaders(response, context.Response);
+        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        {
+            statusPages.Enabled = false;
+        }
+    }
+
+    /// <summary>
+    /// Streams <paramref name="source"/> into Kestrel's response pipe, reading straight into the pipe's memory.
+    /// <paramref name="remaining"/> is the known length (-1 when chunked); once it is reached the last flush is left
+    /// to the end of the request, which sends headers and body in one write for small responses.
+    /// </summary>
+    public static async ValueTask<ForwarderError> CopyBodyAsync(HttpResponse destination, Stream source, long remaining, CancellationToken cancellationToken)
+    {
+        if (remaining is < 0 or > SmallBody)
+        {
+            return await CopyLargeBodyAsync(destination, source, cancellationToken);
+        }
+
+        var writer = destination.BodyWriter;
+        while (remaining > 0)
+        {
+            var memory = writer.GetMemory((int)remaining);
+            int read;
+            try
+            {
+                read = await source.ReadAsync(memory, cancellationToken);
+            }
+            catch (Exception)
+            {
+                return cancellationToken.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            writer.Advance(read);
+            remaining -= read;
+        }
+
+        return ForwarderError.None;
+    }
+
+    /// <summary>Large or chunked bodies: a pooled 64 KB buffer, each chunk flushed as it arrives (so streams such as SSE flow).</summary>
+    private static async ValueTask<ForwarderError> CopyLargeBodyAsync(HttpResponse destination, Stream source, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(LargeBuffer);
+        try
+        {
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await source.ReadAsync(buffer, cancellationToken);
+                }
+                catch (Exception)
+                {
+                    return cancellationToken.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination;
+                }
+
+                if (read == 0)
+                {
+                    return ForwarderError.None;
+                }
+
+                try
+                {
+                    await destination.Body.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+                catch (Exception)
+                {
+                    return ForwarderError.ResponseBodyClient;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Copies an already-buffered body (a cached or captured response) to the client.</summary>
+    public static ValueTask<FlushResult> WriteBodyAsync(HttpResponse response, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        response.BodyWriter.WriteAsync(body, cancellationToken);
+
+    public void Dispose() => _invoker.Dispose();
+}
+
+/// <summary>
+/// The cancellation of one forwarded request: the route's timeout until response headers, linked with the
+/// client's abort. Tells which of the two fired.
+/// </summary>
+internal sealed class TimeoutScope : IDisposable
+{
+    private readonly CancellationTokenSource _timeout;
+    private readonly CancellationTokenRegistration _abortRegistration;
+
+    public TimeoutScope(TimeSpan timeout, TimeProvider timeProvider, CancellationToken requestAborted)
+    {
+        _timeout = new CancellationTokenSource(timeout, timeProvider);
+        _abortRegistration = requestAborted.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _timeout);
+        RequestAborted = requestAborted;
+    }
+
+    public CancellationToken Token => _timeout.Token;
+
+    public CancellationToken RequestAborted { get; }
+
+    /// <summary>True when the timeout, not the client, cancelled the request.</summary>
+    public bool TimedOut => _timeout.IsCancellationRequested && !RequestAborted.IsCancellationRequested;
+
+    /// <summary>Response headers arrived: the body is bounded only by the client staying.</summary>
+    public void StopTimer() => _timeout.CancelAfter(Timeout.InfiniteTimeSpan);
+
+    public void Dispose()
+    {
+        _abortRegistration.Dispose();
+        _timeout.Dispose();
+    }
+}

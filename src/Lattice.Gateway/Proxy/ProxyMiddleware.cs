@@ -1,0 +1,579 @@
+using System.Buffers;
+using System.Diagnostics;
+using Lattice.Gateway.Auth;
+using Lattice.Gateway.Caching;
+using Lattice.Gateway.Forwarding;
+using Lattice.Gateway.LoadBalancing;
+using Lattice.Gateway.RateLimiting;
+using Lattice.Gateway.Routing;
+using Lattice.Gateway.Telemetry;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Lattice.Gateway.Proxy;
+
+/// <summary>
+/// The request path of every routed request, in order: route match, header and body limits (431, 413), authentication
+/// and scope (401, 403), global concurrency and the caller's rate limit (429), the response cache, then attempts on
+/// replicas chosen by the balancer through each replica's circuit breaker, retried on another replica only when
+/// nothing was sent or the request is idempotent. Paths no route matches fall through to the endpoints (then 404).
+/// </summary>
+internal sealed class ProxyMiddleware(
+    RequestDelegate next,
+    RouteTable routes,
+    HttpForwarder forwarder,
+    ClusterRegistry clusters,
+    ReplicaSelector selector,
+    GatewayAuthenticator authenticator,
+    GatewayRateLimiter limiter,
+    ResponseCache cache,
+    GatewayProblems problems,
+    GatewayTelemetry telemetry,
+    IOptions<GatewayOptions> options,
+    TimeProvider timeProvider,
+    ILogger<ProxyMiddleware> logger)
+{
+    public const string CacheStatusHeader = "Cache-Status";
+    private const string CacheHit = "lattice; hit";
+    private const string CacheMiss = "lattice; fwd=miss";
+    private const string CacheMissStored = "lattice; fwd=miss; stored";
+    private const string CacheBypass = "lattice; fwd=bypass";
+    private const string CacheRequested = "lattice; fwd=request";
+
+    private readonly GatewayOptions _options = options.Value;
+    private readonly string _modelVersionHeader = cache.Options.ModelVersionHeader;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value;
+        if (path is null)
+        {
+            return next(context);
+        }
+
+        var route = routes.Match(path, out var remainder);
+        return route is null ? next(context) : HandleAsync(context, route, remainder);
+    }
+
+    private async Task HandleAsync(HttpContext context, GatewayRoute route, string remainder)
+    {
+        try
+        {
+            await ProcessAsync(context, route, remainder);
+        }
+        finally
+        {
+            telemetry.Request(route.Id, context.Response.StatusCode);
+        }
+    }
+
+    private async Task ProcessAsync(HttpContext context, GatewayRoute route, string remainder)
+    {
+        var request = context.Request;
+        if (HeaderBytes(request.Headers) > _options.MaxRequestHeadersBytes)
+        {
+            await problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request headers too large",
+                $"The request headers exceed {_options.MaxRequestHeadersBytes} bytes.");
+            return;
+        }
+
+        if (request.ContentLength > route.MaxRequestBodyBytes)
+        {
+            await WriteBodyTooLargeAsync(context, route);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = route.MaxRequestBodyBytes;
+        }
+
+        GatewayPrincipal? principal = null;
+        if (route.RequiredScope is { } scope)
+        {
+            var auth = await authenticator.AuthenticateAsync(request, context.RequestAborted);
+            if (auth.Principal is null)
+            {
+                await WriteUnauthorizedAsync(context, auth.Failure);
+                return;
+            }
+
+            if (!auth.Principal.Allows(scope))
+            {
+                await problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Insufficient scope",
+                    $"This route needs the scope '{scope}'.");
+                return;
+            }
+
+            principal = auth.Principal;
+        }
+
+        if (!limiter.TryEnter(_options.MaxConcurrentRequests))
+        {
+            telemetry.RateLimited("concurrency");
+            await problems.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, TimeSpan.FromSeconds(1),
+                "Too many requests", "The gateway is at its concurrency limit.");
+            return;
+        }
+
+        try
+        {
+            if (principal is not null && limiter.Enabled && !limiter.TryAcquire(principal, out var retryAfter))
+            {
+                telemetry.RateLimited("key");
+                await problems.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, retryAfter,
+                    "Too many requests", "The caller's rate limit is exhausted.");
+                return;
+            }
+
+            var upstreamPath = route.UpstreamPathAndQuery(EscapePath(remainder), request.QueryString.Value);
+            await ForwardAsync(context, route, upstreamPath);
+        }
+        finally
+        {
+            limiter.Exit();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, GatewayRoute route, string upstreamPath)
+    {
+        var request = context.Request;
+        byte[]? bufferedBody = null;
+        var bufferedLength = 0;
+        CacheLookup lookup = default;
+        try
+        {
+            if (route.Cache)
+            {
+                (lookup, bufferedBody, bufferedLength) = await LookupAsync(context, route, upstreamPath);
+                if (lookup.Hit is { } hit)
+                {
+                    await WriteCachedAsync(context, hit);
+                    return;
+                }
+
+                if (lookup.Status is not null)
+                {
+                    context.Response.Headers[CacheStatusHeader] = lookup.Status;
+                }
+            }
+
+            var replicas = await clusters.ResolveAsync(route.Cluster, context.RequestAborted);
+            if (replicas.Length == 0)
+            {
+                await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                    $"No replica of '{route.Service}' is registered.");
+                return;
+            }
+
+            HttpContent? content = bufferedBody is not null
+                ? new ReadOnlyMemoryContent(bufferedBody.AsMemory(0, bufferedLength))
+                : context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
+                    ? new StreamingRequestContent(request.BodyReader)
+                    : null;
+            await ForwardToReplicasAsync(context, route, upstreamPath, replicas, content, lookup);
+        }
+        finally
+        {
+            if (bufferedBody is not null)
+            {
+                ArrayPool<byte>.Shared.Return(bufferedBody);
+            }
+        }
+    }
+
+    private async Task ForwardToReplicasAsync(
+        HttpContext context, GatewayRoute route, string upstreamPath, Replica[] replicas, HttpContent? content, CacheLookup lookup)
+    {
+        using var timeout = new TimeoutScope(route.Timeout, timeProvider, context.RequestAborted);
+        var idempotent = IsIdempotent(context.Request.Method);
+        var tried = 0UL;
+        var attempts = 0;
+        ForwardAttempt result = new(null, ForwarderError.NoAvailableReplica);
+        Replica? replica = null;
+        var index = selector.Select(replicas, tried, timeProvider.GetUtcNow().UtcTicks);
+        while (index >= 0)
+        {
+            tried |= 1UL << index;
+            replica = replicas[index];
+            replica.Enter();
+            result = await SendAttemptAsync(context, route, replica, upstreamPath, content, timeout, attempts);
+            attempts++;
+            if (result.Error == ForwarderError.None && !(idempotent && content is null && IsRetryableStatus(result.Response!)))
+            {
+                break;
+            }
+
+            var resendable = content is not StreamingRequestContent streaming || !streaming.Started;
+            var retry = attempts <= _options.MaxRetries && resendable && !timeout.Token.IsCancellationRequested
+                && (ForwarderErrors.NothingSent(result.Error)
+                    || (idempotent && (ForwarderErrors.IsReplicaFailure(result.Error) || result.Error == ForwarderError.None)));
+            index = retry ? selector.Select(replicas, tried, timeProvider.GetUtcNow().UtcTicks) : -1;
+            if (index < 0)
+            {
+                break;
+            }
+
+            telemetry.Retry(route.Id, result.Error);
+            result.Response?.Dispose();
+            replica.Leave();
+            replica = null;
+        }
+
+        try
+        {
+            if (result.Response is not { } response)
+            {
+                await WriteForwardErrorAsync(context, route, replica, result);
+                return;
+            }
+
+            timeout.StopTimer();
+            await RelayAsync(context, route, replica!, response, lookup);
+        }
+        finally
+        {
+            result.Response?.Dispose();
+            content?.Dispose();
+            replica?.Leave();
+        }
+    }
+
+    private async ValueTask<ForwardAttempt> SendAttemptAsync(
+        HttpContext context, GatewayRoute route, Replica replica, string upstreamPath, HttpContent? content, TimeoutScope timeout, int attempt)
+    {
+        // The client span of this attempt (HttpClient's own is switched off in the runtime config).
+        using var activity = GatewayTelemetry.Source.StartActivity(route.ActivityName, ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag("lattice.route", route.Id);
+            activity.SetTag("lattice.service", route.Service);
+            activity.SetTag("server.address", replica.Name);
+            activity.SetTag("lattice.attempt", attempt);
+        }
+
+        var started = timeProvider.GetTimestamp();
+        var message = HttpForwarder.CreateRequest(context, replica.UriFor(upstreamPath), content, activity ?? Activity.Current);
+        var resilience = ResilienceContextPool.Shared.Get(timeout.Token);
+        ForwardAttempt result;
+        try
+        {
+            var outcome = await replica.Breaker.ExecuteOutcomeAsync(
+                static async (_, state) => Outcome.FromResult(await state.Forwarder.SendAsync(state.Message, state.Timeout, state.Timeout.RequestAborted)),
+                resilience,
+                (Forwarder: forwarder, Message: message, Timeout: timeout));
+            result = outcome.Exception switch
+            {
+                null => outcome.Result,
+                BrokenCircuitException => new ForwardAttempt(null, ForwarderError.CircuitOpen, outcome.Exception),
+                _ => new ForwardAttempt(null, ForwarderError.UpstreamRequestFailed, outcome.Exception),
+            };
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+
+            // The content outlives this message when the attempt is repeated elsewhere.
+            message.Content = null;
+        }
+
+        telemetry.UpstreamAttempt(route.Id, replica.Name, result.Error, timeProvider.GetElapsedTime(started).TotalSeconds);
+        if (result.Error != ForwarderError.CircuitOpen && result.Error != ForwarderError.RequestCanceled)
+        {
+            clusters.Report(route.Cluster, replica, ForwarderErrors.IsReplicaFailure(result.Error) || ClusterRegistry.IsServerError(result.Response));
+        }
+
+        if (result.Error != ForwarderError.None)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ForwarderErrors.Name(result.Error));
+            GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(result.Error), result.Exception);
+        }
+        else
+        {
+            activity?.SetTag("http.response.status_code", (int)result.Response!.StatusCode);
+        }
+
+        return result;
+    }
+
+    private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup)
+    {
+        string? modelVersion = null;
+        if (response.Headers.NonValidated.TryGetValues(_modelVersionHeader, out var versions))
+        {
+            modelVersion = versions.ToString();
+            if (!string.Equals(route.ModelVersion, modelVersion, StringComparison.Ordinal))
+            {
+                route.ModelVersion = modelVersion;
+            }
+        }
+
+        if (lookup.Key is { } key && IsStorable(response))
+        {
+            await RelayAndStoreAsync(context, route, replica, response, key, modelVersion);
+            return;
+        }
+
+        var error = await HttpForwarder.CopyResponseAsync(context, response, context.RequestAborted);
+        if (error != ForwarderError.None)
+        {
+            GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
+
+            // The status line is gone: the only honest signal left for a truncated body is a broken connection.
+            context.Abort();
+        }
+    }
+
+    /// <summary>
+    /// Relays a cacheable response while capturing its body: up to <c>MaxEntryBytes</c> it is stored and sent with its
+    /// length; a longer (chunked) body is sent as it comes after the part already read, and not stored.
+    /// </summary>
+    private async Task RelayAndStoreAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion)
+    {
+        var limit = cache.Options.MaxEntryBytes;
+        await using var source = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(response.Content.Headers.ContentLength ?? 4096) + 1));
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > limit)
+                    {
+                        break;
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await source.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+
+            HttpForwarder.CopyStatusAndHeaders(context, response);
+            if (length <= limit)
+            {
+                var body = buffer.AsSpan(0, length).ToArray();
+                cache.Store(route, key, response.Content.Headers.ContentType?.ToString(), modelVersion, body);
+                context.Response.Headers[CacheStatusHeader] = CacheMissStored;
+                context.Response.ContentLength = length;
+                await HttpForwarder.WriteBodyAsync(context.Response, body, context.RequestAborted);
+                return;
+            }
+
+            await HttpForwarder.WriteBodyAsync(context.Response, buffer.AsMemory(0, length), context.RequestAborted);
+            if (await HttpForwarder.CopyBodyAsync(context.Response, source, -1, context.RequestAborted) != ForwarderError.None)
+            {
+                GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(ForwarderError.ResponseBodyDestination), null);
+                context.Abort();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool IsStorable(HttpResponseMessage response) =>
+        response.StatusCode == System.Net.HttpStatusCode.OK
+        && (response.Content.Headers.ContentLength ?? 0) <= cache.Options.MaxEntryBytes
+        && response.Headers.CacheControl is not { NoStore: true } and not { Private: true };
+
+    private async ValueTask<(CacheLookup Lookup, byte[]? Body, int Length)> LookupAsync(HttpContext context, GatewayRoute route, string upstreamPath)
+    {
+        var request = context.Request;
+        var method = request.Method;
+        if (!(HttpMethods.IsPost(method) || HttpMethods.IsGet(method)))
+        {
+            return (new CacheLookup(null, null, null), null, 0);
+        }
+
+        if (RequestsNoCache(request.Headers.CacheControl))
+        {
+            telemetry.Cache(route.Id, "bypass");
+            return (new CacheLookup(null, null, CacheRequested), null, 0);
+        }
+
+        var (body, length) = await PeekBodyAsync(context, cache.Options.MaxRequestBodyBytes);
+        if (length < 0)
+        {
+            telemetry.Cache(route.Id, "bypass");
+            return (new CacheLookup(null, null, CacheBypass), null, 0);
+        }
+
+        var key = ResponseCache.KeyOf(route, method, upstreamPath, body.AsSpan(0, length));
+        var hit = cache.TryGet(route, key);
+        telemetry.Cache(route.Id, hit is null ? "miss" : "hit");
+        return (new CacheLookup(key, hit, hit is null ? CacheMiss : null), body, length);
+    }
+
+    /// <summary>
+    /// Reads the whole body into a pooled buffer when it is at most <paramref name="limit"/> bytes, with or without a
+    /// Content-Length. A larger body is only examined, never consumed, so it still streams to the replica from its
+    /// first byte; the answer then is length -1.
+    /// </summary>
+    private static async ValueTask<(byte[]? Body, int Length)> PeekBodyAsync(HttpContext context, int limit)
+    {
+        var request = context.Request;
+        if (request.ContentLength > limit)
+        {
+            return (null, -1);
+        }
+
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody != true)
+        {
+            return (null, 0);
+        }
+
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(context.RequestAborted);
+            var buffer = result.Buffer;
+            if (buffer.Length > limit)
+            {
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                return (null, -1);
+            }
+
+            if (result.IsCompleted)
+            {
+                var length = (int)buffer.Length;
+                var body = length == 0 ? null : ArrayPool<byte>.Shared.Rent(length);
+                buffer.CopyTo(body);
+                reader.AdvanceTo(buffer.End);
+                return (body, length);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private async Task WriteCachedAsync(HttpContext context, CachedResponse hit)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = hit.ContentType;
+        response.ContentLength = hit.Body.Length;
+        response.Headers[CacheStatusHeader] = CacheHit;
+        if (hit.ModelVersion is not null)
+        {
+            response.Headers[_modelVersionHeader] = hit.ModelVersion;
+        }
+
+        await HttpForwarder.WriteBodyAsync(response, hit.Body, context.RequestAborted);
+    }
+
+    private ValueTask WriteUnauthorizedAsync(HttpContext context, AuthFailure failure)
+    {
+        context.Response.Headers.WWWAuthenticate = failure == AuthFailure.Missing ? "Bearer" : "Bearer error=\"invalid_token\"";
+        var detail = failure switch
+        {
+            AuthFailure.Missing => "Send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'.",
+            AuthFailure.Expired => "The API key or token has expired.",
+            AuthFailure.Revoked => "The API key was revoked.",
+            _ => "The API key or token is not valid.",
+        };
+        return problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+    }
+
+    private ValueTask WriteBodyTooLargeAsync(HttpContext context, GatewayRoute route) =>
+        problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"Route '{route.Id}' accepts bodies up to {route.MaxRequestBodyBytes} bytes.");
+
+    private async Task WriteForwardErrorAsync(HttpContext context, GatewayRoute route, Replica? replica, ForwardAttempt result)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        switch (result.Error)
+        {
+            case ForwarderError.RequestCanceled:
+                // The client is gone; nobody reads a body. 499 is nginx's "client closed request".
+                context.Response.StatusCode = 499;
+                return;
+            case ForwarderError.RequestBodyTooLarge:
+                await WriteBodyTooLargeAsync(context, route);
+                return;
+            case ForwarderError.RequestBodyClient:
+                await problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", "Reading the request body failed.");
+                return;
+            case ForwarderError.RequestTimedOut:
+                await problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Upstream timeout",
+                    $"'{route.Service}' did not answer within {route.Timeout.TotalSeconds:0.###} s.");
+                return;
+            case ForwarderError.NoAvailableReplica:
+            case ForwarderError.CircuitOpen:
+                var wait = replica is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Max(0, replica.CircuitOpenUntil - timeProvider.GetUtcNow().UtcTicks));
+                await problems.WriteRetryAfterAsync(context, StatusCodes.Status503ServiceUnavailable, wait, "Service unavailable",
+                    $"Every replica of '{route.Service}' is refusing requests (circuit open).");
+                return;
+            default:
+                await problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+                    result.Error == ForwarderError.ConnectFailed
+                        ? $"No replica of '{route.Service}' accepted a connection."
+                        : $"'{route.Service}' failed before answering ({ForwarderErrors.Name(result.Error)}).");
+                return;
+        }
+    }
+
+    /// <summary>Re-escapes the decoded rest of the path; it starts with '/' or, for a custom method, ':'.</summary>
+    private static string EscapePath(string remainder) => remainder switch
+    {
+        "" => remainder,
+        [':', ..] => ":" + new PathString("/" + remainder[1..]).ToUriComponent()[1..],
+        _ => new PathString(remainder).ToUriComponent(),
+    };
+
+    private static long HeaderBytes(IHeaderDictionary headers)
+    {
+        long total = 0;
+        foreach (var header in headers)
+        {
+            total += header.Key.Length + 4;
+            foreach (var value in header.Value)
+            {
+                total += value?.Length ?? 0;
+            }
+        }
+
+        return total;
+    }
+
+    private static bool RequestsNoCache(StringValues cacheControl)
+    {
+        if (StringValues.IsNullOrEmpty(cacheControl))
+        {
+            return false;
+        }
+
+        return Microsoft.Net.Http.Headers.CacheControlHeaderValue.TryParse(cacheControl.ToString(), out var parsed) && (parsed.NoCache || parsed.NoStore);
+    }
+
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
+
+    /// <summary>A replica answering 502/503 to an idempotent request: another replica may do better.</summary>
+    private static bool IsRetryableStatus(HttpResponseMessage response) =>
+        response.StatusCode is System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>The cache's view of one request: its key (when cacheable), the hit, and the Cache-Status to send on a miss.</summary>
+    private readonly record struct CacheLookup(KeyHash? Key, CachedResponse? Hit, string? Status);
+}

@@ -1,0 +1,278 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text.Json;
+using Lattice.Gateway.Auth;
+using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Lattice.Gateway.Tests.Auth;
+
+public sealed class AuthTests
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+
+    /// <summary>Four routes, one per kind of scope, all to one echo upstream.</summary>
+    private static async Task<(Lattice.Testing.KestrelApp Upstream, GatewayHost Gateway)> StartAsync(
+        Dictionary<string, string?>? extra = null, TimeProvider? time = null)
+    {
+        var upstream = await Upstreams.StartAsync(app => app.Map("/{**path}", () => Results.Text("ok")));
+        var replicas = new[] { upstream.BaseAddress };
+        var settings = GatewayHost.Route("sentiment", "/api/sentiment", "sentiment", "/v1/sentiment", replicas, scope: null)
+            .With(GatewayHost.Route("language", "/api/language", "language", "/v1/language", replicas, scope: null))
+            .With(GatewayHost.Route("pipelines", "/api/pipelines", "orchestrator", "/v1/pipelines", replicas, scope: "pipelines:run"))
+            .With(GatewayHost.Route("admin", "/api/admin", "controlplane", "/api/admin", replicas, scope: "admin"));
+        if (extra is not null)
+        {
+            settings.With(extra);
+        }
+
+        return (upstream, await GatewayHost.StartAsync(settings, time));
+    }
+
+    [Theory]
+    [InlineData("predict:sentiment", "/api/sentiment", HttpStatusCode.OK)]
+    [InlineData("predict:sentiment", "/api/language", HttpStatusCode.Forbidden)]
+    [InlineData("predict:sentiment", "/api/pipelines/x", HttpStatusCode.Forbidden)]
+    [InlineData("predict:sentiment", "/api/admin/models", HttpStatusCode.Forbidden)]
+    [InlineData("predict:*", "/api/sentiment", HttpStatusCode.OK)]
+    [InlineData("predict:*", "/api/language", HttpStatusCode.OK)]
+    [InlineData("predict:*", "/api/pipelines/x", HttpStatusCode.Forbidden)]
+    [InlineData("predict:*", "/api/admin/models", HttpStatusCode.Forbidden)]
+    [InlineData("pipelines:run", "/api/sentiment", HttpStatusCode.Forbidden)]
+    [InlineData("pipelines:run", "/api/pipelines/x", HttpStatusCode.OK)]
+    [InlineData("pipelines:run", "/api/admin/models", HttpStatusCode.Forbidden)]
+    [InlineData("admin", "/api/sentiment", HttpStatusCode.OK)]
+    [InlineData("admin", "/api/pipelines/x", HttpStatusCode.OK)]
+    [InlineData("admin", "/api/admin/models", HttpStatusCode.OK)]
+    public async Task Authorize_ScopeAgainstRoute_AllowsOrForbids(string scope, string path, HttpStatusCode expected)
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync([scope]);
+        using var client = sut.CreateClient(key);
+
+        var response = await client.GetAsync(path, Ct);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.Forbidden)
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal(ProblemTypes.Forbidden, problem.GetProperty("type").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("lat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("not-a-key")]
+    public async Task Authenticate_MissingOrUnknownKey_Returns401Problem(string? key)
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var client = sut.CreateClient(key);
+
+        var response = await client.GetAsync("/api/sentiment", Ct);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(ProblemTypes.Unauthorized, problem.GetProperty("type").GetString());
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task Authenticate_XApiKeyHeader_IsAccepted()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync(["predict:sentiment"]);
+        using var client = sut.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+
+        var response = await client.GetAsync("/api/sentiment", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Authenticate_ExpiredKey_Returns401SayingExpired()
+    {
+        var time = new ManualTimeProvider();
+        var (upstream, sut) = await StartAsync(time: time);
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync(["predict:*"], expiresAt: time.GetUtcNow().AddMinutes(1));
+        using var client = sut.CreateClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/sentiment", Ct)).StatusCode);
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        var response = await client.GetAsync("/api/sentiment", Ct);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("expired", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_HealthAndMetrics_NeedNoKey()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var client = sut.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/metrics", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task KeysApi_CreateUseListRevoke_RoundTrips()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+
+        var created = await admin.PostAsJsonAsync("/gateway/keys", new { name = "analytics", scopes = new[] { "predict:sentiment" } }, Ct);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var secret = body.GetProperty("secret").GetString()!;
+        var id = body.GetProperty("key").GetProperty("id").GetString()!;
+        using var caller = sut.CreateClient(secret);
+        var before = await caller.GetAsync("/api/sentiment", Ct);
+        var listed = await admin.GetStringAsync("/gateway/keys", Ct);
+        var revoked = await admin.DeleteAsync($"/gateway/keys/{id}", Ct);
+        var after = await caller.GetAsync("/api/sentiment", Ct);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.StartsWith(ApiKeyFormat.Prefix, secret, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Contains(id, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task KeysApi_NonAdminOrNoKey_Returns403Or401()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync(["predict:*"]);
+        using var anonymous = sut.CreateClient();
+        using var predictor = sut.CreateClient(key);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/gateway/keys", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await predictor.GetAsync("/gateway/keys", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task KeysApi_UnknownScope_Returns400Problem()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+
+        var response = await admin.PostAsJsonAsync("/gateway/keys", new { name = "x", scopes = new[] { "root" } }, Ct);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemTypes.Validation, problem.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task KeyStore_SecretsAreStoredOnlyAsHashes()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync(["predict:*"]);
+        var store = (SqliteApiKeyStore)sut.Services.GetRequiredService<IApiKeyStore>();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var bytes = await File.ReadAllBytesAsync(store.FilePath, Ct);
+        var wal = File.Exists(store.FilePath + "-wal") ? await File.ReadAllBytesAsync(store.FilePath + "-wal", Ct) : [];
+
+        var secretPart = System.Text.Encoding.UTF8.GetBytes(key[12..]);
+        Assert.Equal(-1, bytes.AsSpan().IndexOf(secretPart));
+        Assert.Equal(-1, wal.AsSpan().IndexOf(secretPart));
+        Assert.Equal(HttpStatusCode.OK, (await sut.CreateClient(key).GetAsync("/api/sentiment", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Bootstrap_NoConfiguredKey_GeneratesAndPrintsOnlyOnce()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var folder = Path.Combine(Path.GetTempPath(), "lattice-gateway-tests", Guid.NewGuid().ToString("N"));
+        var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions { DataFolder = folder });
+        var environment = sut.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>();
+        var store = new SqliteApiKeyStore(options, environment);
+        var authenticator = new GatewayAuthenticator(store, new JwtValidator(options, TimeProvider.System), options, TimeProvider.System);
+        var keys = new ApiKeyService(store, authenticator, options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiKeyService>.Instance);
+        using var first = new StringWriter();
+        using var second = new StringWriter();
+
+        await keys.InitializeAsync(first, Ct);
+        await keys.InitializeAsync(second, Ct);
+
+        var printed = first.ToString().Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Single(w => w.StartsWith(ApiKeyFormat.Prefix, StringComparison.Ordinal));
+        Assert.Equal(string.Empty, second.ToString());
+        var stored = Assert.Single(await store.ListAsync(Ct));
+        Assert.Equal([Scopes.Admin], stored.Scopes);
+        Assert.Equal(ApiKeyFormat.Hash(printed).ToArray(), stored.Hash);
+    }
+
+    [Fact]
+    public async Task Jwt_ValidTokenWithScope_IsAuthorizedAndOthersAreNot()
+    {
+        var secret = new byte[32];
+        Random.Shared.NextBytes(secret);
+        var (upstream, sut) = await StartAsync(new Dictionary<string, string?>
+        {
+            ["Lattice:Gateway:Auth:Jwt:Issuer"] = "https://login.example",
+            ["Lattice:Gateway:Auth:Jwt:Audience"] = "lattice",
+            ["Lattice:Gateway:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(secret),
+        });
+        await using var _ = upstream;
+        await using var __ = sut;
+        string Token(string scope, string audience = "lattice", byte[]? key = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://login.example",
+            Audience = audience,
+            Subject = new ClaimsIdentity([new Claim("sub", "user-1"), new Claim("scope", scope)]),
+            Expires = DateTime.UtcNow.AddMinutes(5),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? secret), SecurityAlgorithms.HmacSha256),
+        });
+
+        using var good = sut.CreateClient(Token("predict:sentiment pipelines:run"));
+        using var wrongScope = sut.CreateClient(Token("pipelines:run"));
+        using var wrongAudience = sut.CreateClient(Token("predict:sentiment", audience: "other"));
+        using var wrongKey = sut.CreateClient(Token("predict:sentiment", key: new byte[32]));
+
+        Assert.Equal(HttpStatusCode.OK, (await good.GetAsync("/api/sentiment", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await wrongScope.GetAsync("/api/sentiment", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrongAudience.GetAsync("/api/sentiment", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrongKey.GetAsync("/api/sentiment", Ct)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("predict:sentiment", true)]
+    [InlineData("predict:*", true)]
+    [InlineData("pipelines:run", true)]
+    [InlineData("admin", true)]
+    [InlineData("predict:", false)]
+    [InlineData("predict:Sentiment", false)]
+    [InlineData("root", false)]
+    public void IsValid_Scope_MatchesTheKnownForms(string scope, bool expected) => Assert.Equal(expected, Scopes.IsValid(scope));
+}

@@ -1,0 +1,284 @@
+using System.Net;
+using System.Net.Http.Json;
+using Lattice.Gateway.LoadBalancing;
+using Lattice.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Polly.CircuitBreaker;
+
+namespace Lattice.Gateway.Tests.LoadBalancing;
+
+public sealed class LoadBalancingTests
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+
+    /// <summary>Replicas that count their calls and fail (500) while told to.</summary>
+    private sealed class Replicas : IAsyncDisposable
+    {
+        private readonly int[] _calls;
+
+        private Replicas(KestrelApp[] apps, int[] calls, bool[] failing)
+        {
+            Apps = apps;
+            _calls = calls;
+            Failing = failing;
+        }
+
+        public KestrelApp[] Apps { get; }
+
+        public bool[] Failing { get; }
+
+        public Uri[] Addresses => [.. Apps.Select(a => a.BaseAddress)];
+
+        public int Calls(int replica) => Volatile.Read(ref _calls[replica]);
+
+        public static async Task<Replicas> StartAsync(int count)
+        {
+            var calls = new int[count];
+            var failing = new bool[count];
+            var apps = await Upstreams.StartManyAsync(count, i => app => app.Map("/{**path}", async (HttpContext context) =>
+            {
+                if (context.Request.Path.StartsWithSegments("/health"))
+                {
+                    return Results.Ok();
+                }
+
+                Interlocked.Increment(ref calls[i]);
+                await Task.Yield();
+                return Volatile.Read(ref failing[i]) ? Results.StatusCode(500) : Results.Text($"replica {i}");
+            }));
+            return new Replicas(apps, calls, failing);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var app in Apps)
+            {
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Balance_ThreeReplicas_SpreadsTheLoad()
+    {
+        await using var replicas = await Replicas.StartAsync(3);
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses));
+        using var client = sut.CreateClient();
+
+        await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (_, token) =>
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/s", token)).StatusCode));
+
+        Assert.Equal(300, replicas.Calls(0) + replicas.Calls(1) + replicas.Calls(2));
+        Assert.All(Enumerable.Range(0, 3), i => Assert.InRange(replicas.Calls(i), 50, 200));
+    }
+
+    [Fact]
+    public async Task Outlier_FailingReplica_IsEjectedThenReadmitted()
+    {
+        var time = new ManualTimeProvider();
+        await using var replicas = await Replicas.StartAsync(3);
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses)
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "3")
+            .With("Lattice:Gateway:LoadBalancing:BaseEjectionTime", "00:00:30")
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "10000")
+            .With("Lattice:Gateway:MaxRetries", "0");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient();
+        replicas.Failing[1] = true;
+
+        // POST is not retried, so the failing replica's 500s reach the client until it is ejected.
+        for (var i = 0; i < 60 && !IsEjected(sut, 1, replicas, time); i++)
+        {
+            await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        }
+
+        var callsAtEjection = replicas.Calls(1);
+        var whileEjected = new List<HttpStatusCode>();
+        for (var i = 0; i < 30; i++)
+        {
+            whileEjected.Add((await client.PostAsync("/api/s", new StringContent("x"), Ct)).StatusCode);
+        }
+
+        replicas.Failing[1] = false;
+        time.Advance(TimeSpan.FromSeconds(31));
+        for (var i = 0; i < 60 && replicas.Calls(1) == callsAtEjection; i++)
+        {
+            await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        }
+
+        Assert.Equal(3, callsAtEjection);
+        Assert.All(whileEjected, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.True(replicas.Calls(1) > callsAtEjection, "The replica was not readmitted after its ejection time.");
+    }
+
+    [Fact]
+    public async Task Outlier_EveryReplicaFailing_NeverEjectsTheLastOne()
+    {
+        var time = new ManualTimeProvider();
+        await using var replicas = await Replicas.StartAsync(2);
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses)
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "2")
+            .With("Lattice:Gateway:LoadBalancing:MaxEjectionPercent", "100")
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "10000");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient();
+        replicas.Failing[0] = replicas.Failing[1] = true;
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        }
+
+        var ejected = Enumerable.Range(0, 2).Count(i => IsEjected(sut, i, replicas, time));
+        Assert.Equal(1, ejected);
+    }
+
+    [Fact]
+    public async Task Breaker_ReplicaFails_OpensThenHalfOpensThenCloses()
+    {
+        var time = new ManualTimeProvider();
+        var gate = new SemaphoreSlim(0);
+        var failing = true;
+        var gated = false;
+        await using var upstream = await Upstreams.StartAsync(app => app.MapPost("/work", async () =>
+        {
+            if (Volatile.Read(ref gated))
+            {
+                await gate.WaitAsync(TimeSpan.FromSeconds(20));
+            }
+
+            return Volatile.Read(ref failing) ? Results.StatusCode(500) : Results.Text("ok");
+        }));
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/work", [upstream.BaseAddress])
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "4")
+            .With("Lattice:Gateway:LoadBalancing:BreakerFailureRatio", "0.5")
+            .With("Lattice:Gateway:LoadBalancing:BreakerDuration", "00:00:05")
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1000");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient();
+        var replica = () => sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s").Replicas[0];
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.PostAsync("/api/s", new StringContent("x"), Ct)).StatusCode);
+        }
+
+        var whileOpen = await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        var stateWhenOpen = replica().CircuitState;
+
+        Volatile.Write(ref failing, false);
+        Volatile.Write(ref gated, true);
+        time.Advance(TimeSpan.FromSeconds(6));
+        var probe = client.PostAsync("/api/s", new StringContent("x"), Ct);
+        await WaitUntilAsync(() => replica().CircuitState == CircuitState.HalfOpen);
+        var stateWhileProbing = replica().CircuitState;
+        gate.Release();
+        var probed = await probe;
+        Volatile.Write(ref gated, false);
+        var afterwards = await client.PostAsync("/api/s", new StringContent("x"), Ct);
+
+        Assert.Equal(CircuitState.Open, stateWhenOpen);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, whileOpen.StatusCode);
+        Assert.NotNull(whileOpen.Headers.RetryAfter);
+        Assert.Equal(CircuitState.HalfOpen, stateWhileProbing);
+        Assert.Equal(HttpStatusCode.OK, probed.StatusCode);
+        Assert.Equal(CircuitState.Closed, replica().CircuitState);
+        Assert.Equal(HttpStatusCode.OK, afterwards.StatusCode);
+    }
+
+    [Fact]
+    public async Task Retry_PostToDeadReplica_GoesToAnotherReplica()
+    {
+        await using var replicas = await Replicas.StartAsync(1);
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", [GatewayHost.DeadAddress(), replicas.Addresses[0]])
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1000");
+        await using var sut = await GatewayHost.StartAsync(settings);
+        using var client = sut.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            statuses.Add((await client.PostAsJsonAsync("/api/s", new { text = "x" }, Ct)).StatusCode);
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(20, replicas.Calls(0));
+    }
+
+    [Fact]
+    public async Task Retry_PostAnswered500_IsNotRepeated()
+    {
+        await using var replicas = await Replicas.StartAsync(2);
+        replicas.Failing[0] = replicas.Failing[1] = true;
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses)
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1000");
+        await using var sut = await GatewayHost.StartAsync(settings);
+        using var client = sut.CreateClient();
+
+        var response = await client.PostAsJsonAsync("/api/s", new { text = "x" }, Ct);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(1, replicas.Calls(0) + replicas.Calls(1));
+    }
+
+    [Fact]
+    public async Task HealthCheck_ReplicaNotReady_LeavesRotationAndReturns()
+    {
+        var ready = new[] { true, true };
+        var calls = new int[2];
+        var apps = await Upstreams.StartManyAsync(2, i => app =>
+        {
+            app.MapGet("/health/ready", () => Volatile.Read(ref ready[i]) ? Results.Ok() : Results.StatusCode(503));
+            app.MapGet("/work", () =>
+            {
+                Interlocked.Increment(ref calls[i]);
+                return "ok";
+            });
+        });
+        await using var first = apps[0];
+        await using var second = apps[1];
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/work", [first.BaseAddress, second.BaseAddress])
+            .With("Lattice:Gateway:LoadBalancing:UnhealthyThreshold", "2");
+        await using var sut = await GatewayHost.StartAsync(settings, new ManualTimeProvider());
+        using var client = sut.CreateClient();
+        var checker = sut.Services.GetServices<IHostedService>().OfType<ActiveHealthChecker>().Single();
+
+        ready[1] = false;
+        await checker.ProbeAllAsync(Ct);
+        await checker.ProbeAllAsync(Ct);
+        for (var i = 0; i < 20; i++)
+        {
+            await client.GetAsync("/api/s", Ct);
+        }
+
+        var callsWhileUnhealthy = Volatile.Read(ref calls[1]);
+        ready[1] = true;
+        await checker.ProbeAllAsync(Ct);
+        for (var i = 0; i < 40 && Volatile.Read(ref calls[1]) == 0; i++)
+        {
+            await client.GetAsync("/api/s", Ct);
+        }
+
+        Assert.Equal(0, callsWhileUnhealthy);
+        Assert.True(Volatile.Read(ref calls[1]) > 0, "The replica did not return after passing its health check.");
+    }
+
+    private static bool IsEjected(GatewayHost sut, int index, Replicas replicas, TimeProvider time)
+    {
+        var cluster = sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s");
+        // Null until the first request (or health round) resolved the service's replicas.
+        var replica = cluster.Replicas.SingleOrDefault(r => r.Address == replicas.Addresses[index]);
+        return replica?.IsEjected(time.GetUtcNow().UtcTicks) ?? false;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 400 && !condition(); i++)
+        {
+            await Task.Delay(25, Ct);
+        }
+    }
+}
