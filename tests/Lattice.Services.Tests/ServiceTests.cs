@@ -97,6 +97,23 @@ public sealed partial class ServiceTests
         }
     }
 
+    [Fact]
+    public async Task Sentiment_ClearTexts_AnswerNamedLabels()
+    {
+        await using var sut = await StartAsync("sentiment");
+        using var client = sut.CreateClient();
+
+        async Task<string> LabelAsync(string text)
+        {
+            using var content = new StringContent(JsonSerializer.Serialize(new { text }), System.Text.Encoding.UTF8, "application/json");
+            var response = await client.PostAsync("/v1/sentiment", content, TestContext.Current.CancellationToken);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("label").GetString()!;
+        }
+
+        Assert.Equal("positive", await LabelAsync("A wonderful, moving film with a brilliant cast."));
+        Assert.Equal("negative", await LabelAsync("A dull, boring mess and a waste of time."));
+    }
+
     /// <summary>Reads the subset of the .http format the service files use: @variables, ### separators, headers, a body.</summary>
     private static List<HttpRequestMessage> ParseHttpFile(string text, string host)
     {

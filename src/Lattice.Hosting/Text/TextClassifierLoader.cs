@@ -14,6 +14,12 @@ public sealed record TextClassifierServing
     public string? ExpectedTask { get; init; }
 
     /// <summary>
+    /// Names the API shows for the model's labels, e.g. <c>{"0": "negative", "1": "positive"}</c> for a model trained on
+    /// numeric classes; labels not listed keep their name.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LabelNames { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
     /// Whether micro-batching helps this model. <see cref="TextClassifier.PredictBatch"/> scores texts one by one,
     /// so batching only adds a queue and a thread hop: bench/batching.sh measures it; default false.
     /// </summary>
@@ -44,12 +50,12 @@ public sealed class TextClassifierLoader(TextClassifierServing serving) : IModel
                 $"{path} is a '{classifier.Metadata.Task}' model; model '{source.ModelName}' serves '{task}'.");
         }
 
-        return new TextClassifierAdapter(classifier, serving.PrefersBatching);
+        return new TextClassifierAdapter(classifier, serving.PrefersBatching, serving.LabelNames);
     }
 }
 
 /// <summary>The model server's view of a <see cref="TextClassifier"/>: probabilities per label, allocation-free.</summary>
-public sealed class TextClassifierAdapter(TextClassifier classifier, bool prefersBatching) : IModelAdapter
+public sealed class TextClassifierAdapter(TextClassifier classifier, bool prefersBatching, IReadOnlyDictionary<string, string>? labelNames = null) : IModelAdapter
 {
     public TextClassifier Classifier => classifier;
 
@@ -57,7 +63,7 @@ public sealed class TextClassifierAdapter(TextClassifier classifier, bool prefer
     {
         InputKind = ModelInputKind.Text,
         InputName = "text",
-        Labels = classifier.Labels,
+        Labels = [.. classifier.Labels.Select(label => labelNames?.GetValueOrDefault(label) ?? label)],
         OutputWidth = classifier.ClassCount,
         Platform = "lattice_" + classifier.Metadata.Algorithm,
         Task = classifier.Metadata.Task,
