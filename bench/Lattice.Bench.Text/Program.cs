@@ -7,6 +7,9 @@ return args switch
     ["profile", var model, var input] => Profile.Run(model, input),
     ["diag", var model] => Diag.Run(model),
     ["unicode-table", var path] => UnicodeTableGenerator.Run(path),
+    ["export", var task, var directory] => FastTextExport.Run(task, directory),
+    ["score", var gold, var predicted] => Score.Run(gold, predicted),
+    ["info", var model] => Info.Run(model),
     _ => Usage(),
 };
 

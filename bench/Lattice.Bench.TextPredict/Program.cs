@@ -25,8 +25,30 @@ void Mark(string phase)
 }
 
 Mark("runtime");
-var classifier = TextClassifier.Load(modelPath);
+var stop = Environment.GetEnvironmentVariable("LATTICE_STOP");
+if (stop == "start")
+{
+    return 0;
+}
+
+var file = Lattice.ML.ModelFiles.ModelFile.Load(modelPath);
+if (stop == "read")
+{
+    return 0;
+}
+
+var classifier = TextClassifier.FromModelFile(file);
 Mark("load");
+if (stop == "build")
+{
+    return 0;
+}
+
+if (stop == "one")
+{
+    classifier.PredictIndex("hello world");
+    return 0;
+}
 
 var labels = new byte[classifier.ClassCount][];
 for (var i = 0; i < labels.Length; i++)
