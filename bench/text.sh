@@ -30,9 +30,15 @@ command -v "$FASTTEXT" >/dev/null || { echo "fastText not found: apt-get install
 echo "Building ..." >&2
 dotnet build "$ROOT/src/Lattice.Cli/Lattice.Cli.csproj" -c Release -v q -nologo >&2
 dotnet build "$ROOT/bench/Lattice.Bench.Text/Lattice.Bench.Text.csproj" -c Release -v q -nologo >&2
-# ReadyToRun: the predictor is a short-lived process, so precompiled code is what a user would ship.
+# ReadyToRun: the predictor is a short-lived process, so it runs precompiled code, compiled for this
+# CPU's instruction set (as one would build a C++ tool with -march=native; fastText is Debian's generic build).
+ISA=""
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null && grep -qw avx512bw /proc/cpuinfo; then ISA=x86-64-v4
+elif grep -qw avx2 /proc/cpuinfo 2>/dev/null; then ISA=x86-64-v3; fi
+rm -rf "$ROOT/bench/Lattice.Bench.TextPredict/obj/Release/net10.0/linux-x64/R2R" "$OUT/predict"
 dotnet publish "$ROOT/bench/Lattice.Bench.TextPredict/Lattice.Bench.TextPredict.csproj" -c Release -r linux-x64 \
-  --self-contained false -p:PublishReadyToRun=true -o "$OUT/predict" -v q -nologo >&2
+  --self-contained false -p:PublishReadyToRun=true ${ISA:+-p:PublishReadyToRunCrossgen2ExtraArgs=--instruction-set:$ISA} \
+  -o "$OUT/predict" -v q -nologo >&2
 
 LATTICE=(dotnet "$ROOT/src/Lattice.Cli/bin/Release/net10.0/lattice.dll")
 TOOL=(dotnet "$ROOT/bench/Lattice.Bench.Text/bin/Release/net10.0/Lattice.Bench.Text.dll")

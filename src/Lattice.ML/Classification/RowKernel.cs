@@ -55,9 +55,6 @@ internal static class RowKernel
     }
 
     /// <summary>accumulator[0..stride) += Σ values[i] · matrix[rows[i] · stride ..].</summary>
-    /// <remarks>Compiled fully optimised on first call: ReadyToRun cannot precompile 512-bit code, and the
-    /// unoptimised first tier of a vector loop is many times slower than the loop itself.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddRows(float[] matrix, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> accumulator)
     {
         if ((long)rows.Length > values.Length || accumulator.Length < stride)
@@ -184,7 +181,6 @@ internal static class RowKernel
 
     /// <summary>accumulator[0..stride) += Σ values[i] · scales[rows[i]] · matrix[rows[i] · stride ..] for 8-bit rows.</summary>
     /// <remarks>A quarter of the bytes of float rows: a 77-class model's weights fit in the L2 cache.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddRowsQ8(sbyte[] matrix, float[] scales, int stride, ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> accumulator)
     {
         if ((long)rows.Length > values.Length || accumulator.Length < stride)
