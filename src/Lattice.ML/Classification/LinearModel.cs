@@ -66,10 +66,7 @@ internal abstract class LinearModel
 
     /// <summary>Turns scores into calibrated probabilities (in place is allowed).</summary>
     public void ToProbabilities(ReadOnlySpan<float> scores, Span<float> probabilities) =>
-        Softmax(scores[..ClassCount], 1f / Temperature, probabilities[..ClassCount]);
-
-    public static void Softmax(ReadOnlySpan<float> scores, float inverseTemperature, Span<float> probabilities) =>
-        VectorMath.Softmax(scores, inverseTemperature, probabilities);
+        VectorMath.Softmax(scores[..ClassCount], 1f / Temperature, probabilities[..ClassCount]);
 
     protected static float[] ReadFloats(ModelFile file, string name)
     {
