@@ -221,9 +221,10 @@ added=$(awk -v g="${p50[gateway]}" -v n="${p50[nginx]}" 'BEGIN { printf "%.0f", 
 summary="gateway: rps ratio vs nginx = $ratio, added p50 vs nginx = $added us"
 
 if [[ ${RECORD:-0} == 1 ]]; then
+    dirty=$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' || echo ' (with uncommitted changes)')
     {
         echo
-        echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
+        echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD)$dirty"
         echo
         echo "Upstream: **$UPSTREAM**$([[ $UPSTREAM == stub ]] && echo ' (bench/Lattice.Bench.SentimentStub: same route, response shape and size as the sentiment service, no model work)'). wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS interleaved rounds, medians; $(nproc) cores shared with other work."
         echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (tracing sampled at 1.0, /metrics)."
