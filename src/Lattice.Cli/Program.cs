@@ -7,6 +7,7 @@ var root = new RootCommand("lattice: run AI capabilities as independent services
     StatusCommand.Create(),
     PredictCommand.Create(),
     PipelineCommand.Create(),
+    TrainCommand.Create(TimeProvider.System),
 };
 
 // lattice up handles SIGINT/SIGTERM itself, so its children get a clean stop rather than a 2 s cut-off.

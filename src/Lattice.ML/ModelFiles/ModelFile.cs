@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace Lattice.ML.ModelFiles;
 
@@ -60,7 +59,29 @@ public sealed class ModelFile
     public static ModelFile Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return Read(File.ReadAllBytes(path), path);
+
+        // A bare handle and one positional read: lighter at process start than FileStream's buffering layers.
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        if (length > Array.MaxLength)
+        {
+            throw new ModelFileException(ModelFileError.Malformed, $"Cannot load {path}: it is larger than 2 GB.");
+        }
+
+        var bytes = new byte[length];
+        var read = 0;
+        while (read < bytes.Length)
+        {
+            var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return Read(read == bytes.Length ? bytes : bytes[..read], path);
     }
 
     /// <summary>Reads and verifies a model file from a stream (read to its end).</summary>
@@ -178,9 +199,9 @@ public sealed class ModelFile
         ModelMetadata? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize(json, ModelFileJsonContext.Default.ModelMetadata);
+            metadata = ModelMetadataJson.Read(json);
         }
-        catch (JsonException ex)
+        catch (FormatException ex)
         {
             throw new ModelFileException(ModelFileError.Malformed, $"Cannot load {name}: its metadata is not valid JSON ({ex.Message}).", ex);
         }

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 
 namespace Lattice.ML.ModelFiles;
 
@@ -70,7 +69,7 @@ public sealed class ModelFileWriter
     public byte[] ToArray()
     {
         EnsureLittleEndian();
-        var metadata = JsonSerializer.SerializeToUtf8Bytes(_metadata, ModelFileJsonContext.Default.ModelMetadata);
+        var metadata = ModelMetadataJson.Write(_metadata);
         var names = _sections.ConvertAll(s => Encoding.UTF8.GetBytes(s.Name));
 
         long tableSize = 0;

@@ -1,11 +1,9 @@
-using System.Text.Json;
-
 namespace Lattice.ML.ModelFiles;
 
 /// <summary>The JSON metadata stored at the head of every Lattice model file.</summary>
 /// <remarks>
 /// Generic on purpose: text classifiers, recommenders, tree ensembles and forecasters all use it.
-/// Model-specific settings go into <see cref="Featurizer"/> and <see cref="Hyperparameters"/> as free JSON,
+/// Model-specific settings go into <see cref="FeaturizerJson"/> and <see cref="HyperparametersJson"/> as free JSON,
 /// so adding a model kind never changes the file format. Unknown JSON properties are ignored on read,
 /// which lets newer writers add optional fields without breaking older readers.
 /// </remarks>
@@ -26,11 +24,13 @@ public sealed record ModelMetadata
     /// <summary>Output labels in score order; empty for models without classes.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
-    /// <summary>Featuriser settings needed to reproduce the model's inputs at inference time.</summary>
-    public JsonElement? Featurizer { get; init; }
+    /// <summary>Featuriser settings needed to reproduce the model's inputs at inference time, as the text of a
+    /// JSON object (stored as the <c>featurizer</c> object of the metadata).</summary>
+    public string? FeaturizerJson { get; init; }
 
-    /// <summary>Training hyperparameters, recorded for reproducibility.</summary>
-    public JsonElement? Hyperparameters { get; init; }
+    /// <summary>Training hyperparameters, recorded for reproducibility, as the text of a JSON object
+    /// (stored as the <c>hyperparameters</c> object of the metadata).</summary>
+    public string? HyperparametersJson { get; init; }
 
     /// <summary>Which data the model was trained on.</summary>
     public TrainingDataInfo? TrainingData { get; init; }

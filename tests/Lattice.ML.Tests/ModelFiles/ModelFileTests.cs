@@ -13,7 +13,8 @@ public sealed class ModelFileTests
         Task = "text-classification",
         Algorithm = "softmax-regression",
         Labels = ["neg", "pos"],
-        Featurizer = JsonSerializer.SerializeToElement(new Dictionary<string, int> { ["buckets"] = 1024 }),
+        FeaturizerJson = """{"buckets":1024,"name":"a \"quoted\" \u00e9"}""",
+        HyperparametersJson = "{}",
         TrainingData = new TrainingDataInfo("sha256:abc", "unit test", 2),
         Metrics = new Dictionary<string, double> { ["test.accuracy"] = 0.875 },
         Properties = new Dictionary<string, string> { ["note"] = "ünïcödé ✓" },
@@ -40,7 +41,13 @@ public sealed class ModelFileTests
         Assert.Equal(["neg", "pos"], sut.Metadata.Labels);
         Assert.Equal(0.875, sut.Metadata.Metrics["test.accuracy"]);
         Assert.Equal("ünïcödé ✓", sut.Metadata.Properties["note"]);
-        Assert.Equal(1024, sut.Metadata.Featurizer!.Value.GetProperty("buckets").GetInt32());
+        using (var featurizer = JsonDocument.Parse(sut.Metadata.FeaturizerJson!))
+        {
+            Assert.Equal(1024, featurizer.RootElement.GetProperty("buckets").GetInt32());
+            Assert.Equal("a \"quoted\" é", featurizer.RootElement.GetProperty("name").GetString());
+        }
+
+        Assert.Equal("{}", sut.Metadata.HyperparametersJson);
         Assert.Equal(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero), sut.Metadata.CreatedAt);
         Assert.Equal(["weights", "index", "half", "empty"], sut.Sections.Select(s => s.Name));
         Assert.Equal([2L, 3L], sut.GetSection("weights").Shape);

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+
+// Usage: Lattice.Bench.Load --url URL --rate RPS --duration SECONDS [--connections N] [--body JSON] [--header "Name: value"]...
+// Prints one line: rate=... sent=... ok=... errors=... rps=... p50_ms=... p90_ms=... p99_ms=... max_ms=...
+// Latency is measured from when a request was due, not when it was sent, so a stalled server shows up in the
+// percentiles instead of silently lowering the rate (wrk2's correction, which plain wrk lacks).
+var options = ParseArguments(args);
+var url = new Uri(options.GetValueOrDefault("url") ?? throw new ArgumentException("--url is required"));
+var rate = double.Parse(options.GetValueOrDefault("rate") ?? "100", CultureInfo.InvariantCulture);
+var duration = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("duration") ?? "10", CultureInfo.InvariantCulture));
+var warmup = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("warmup") ?? "2", CultureInfo.InvariantCulture));
+var connections = int.Parse(options.GetValueOrDefault("connections") ?? "64", CultureInfo.InvariantCulture);
+var body = options.GetValueOrDefault("body");
+var headers = Headers.Values;
+
+using var handler = new SocketsHttpHandler
+{
+    MaxConnectionsPerServer = connections,
+    PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+    UseProxy = false,
+    AllowAutoRedirect = false,
+};
+using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+var bodyBytes = body is null ? null : Encoding.UTF8.GetBytes(body);
+
+async Task<bool> SendAsync()
+{
+    using var request = new HttpRequestMessage(bodyBytes is null ? HttpMethod.Get : HttpMethod.Post, url);
+    if (bodyBytes is not null)
+    {
+        request.Content = new ByteArrayContent(bodyBytes);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    }
+
+    foreach (var (name, value) in headers)
+    {
+        request.Headers.TryAddWithoutValidation(name, value);
+    }
+
+    try
+    {
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+        return response.IsSuccessStatusCode;
+    }
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+    {
+        return false;
+    }
+}
+
+// Warm up connections and JIT at the same rate, then measure.
+await RunAsync(warmup, record: false);
+var (latencies, errors, elapsed) = await RunAsync(duration, record: true);
+Array.Sort(latencies);
+double Percentile(double p) => latencies.Length == 0 ? double.NaN : latencies[Math.Min(latencies.Length - 1, (int)Math.Ceiling(p * latencies.Length) - 1)];
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"rate={rate:0} sent={latencies.Length + errors} ok={latencies.Length} errors={errors} rps={(latencies.Length + errors) / elapsed.TotalSeconds:0} p50_ms={Percentile(0.50):0.000} p90_ms={Percentile(0.90):0.000} p99_ms={Percentile(0.99):0.000} max_ms={(latencies.Length == 0 ? double.NaN : latencies[^1]):0.000}"));
+return errors > (latencies.Length + errors) / 100 ? 1 : 0;
+
+async Task<(double[] Latencies, int Errors, TimeSpan Elapsed)> RunAsync(TimeSpan length, bool record)
+{
+    var total = (int)(rate * length.TotalSeconds);
+    var results = new double[total];
+    var ok = new bool[total];
+    var tasks = new Task[total];
+    var interval = Stopwatch.Frequency / rate;
+    var start = Stopwatch.GetTimestamp();
+    for (var i = 0; i < total; i++)
+    {
+        var due = start + (long)(i * interval);
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+        if (wait > TimeSpan.FromMilliseconds(2))
+        {
+            await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+        }
+
+        while (Stopwatch.GetTimestamp() < due)
+        {
+            Thread.SpinWait(20);
+        }
+
+        var index = i;
+        tasks[i] = Task.Run(async () =>
+        {
+            ok[index] = await SendAsync();
+            results[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+        });
+    }
+
+    await Task.WhenAll(tasks);
+    var elapsed = Stopwatch.GetElapsedTime(start);
+    if (!record)
+    {
+        return ([], 0, elapsed);
+    }
+
+    var latencies = results.Where((_, i) => ok[i]).ToArray();
+    return (latencies, total - latencies.Length, elapsed);
+}
+
+static Dictionary<string, string> ParseArguments(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i + 1 < args.Length; i += 2)
+    {
+        var name = args[i].TrimStart('-');
+        if (name == "header")
+        {
+            var parts = args[i + 1].Split(':', 2, StringSplitOptions.TrimEntries);
+            Headers.Values.Add((parts[0], parts[1]));
+        }
+        else
+        {
+            result[name] = args[i + 1];
+        }
+    }
+
+    return result;
+}
+
+/// <summary>Request headers given with --header.</summary>
+internal static class Headers
+{
+    public static List<(string Name, string Value)> Values { get; } = [];
+}
