@@ -7,7 +7,7 @@
 #
 #   bench/gateway.sh                 # UPSTREAM=auto: the real sentiment service when its project exists, else the stub
 #   UPSTREAM=stub bench/gateway.sh   # the in-repo stub (bench/Lattice.Bench.SentimentStub)
-#   RECORD=1 bench/gateway.sh        # also append the run to bench/RESULTS.md
+#   RECORD=1 bench/gateway.sh        # also append the run to bench/RESULTS.md (a section per run; compare within one)
 # .NET compiles hot code in the background (tiered JIT, dynamic PGO): on a loaded 2-core machine the gateway needs 40-50 s
 # of continuous traffic to reach its steady state (CPU per request falls from ~50 us to ~15-20 us), hence the long
 # WARMUP, given to every target alike; the gateway is warmed last so that it is measured right after.
@@ -224,7 +224,7 @@ if [[ ${RECORD:-0} == 1 ]]; then
     dirty=$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' || echo ' (with uncommitted changes)')
     {
         echo
-        echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD)$dirty"
+        echo "## gateway (\`bench/gateway.sh\`), $(date -u +%Y-%m-%d), commit \`$(git rev-parse --short HEAD)\`$dirty"
         echo
         echo "Upstream: **$UPSTREAM**$([[ $UPSTREAM == stub ]] && echo ' (bench/Lattice.Bench.SentimentStub: same route, response shape and size as the sentiment service, no model work)'). wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS interleaved rounds, medians; $(nproc) cores shared with other work."
         echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (tracing sampled at 1.0, /metrics)."
