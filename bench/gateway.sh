@@ -7,10 +7,11 @@
 #
 #   bench/gateway.sh                 # UPSTREAM=auto: the real sentiment service when its project exists, else the stub
 #   UPSTREAM=stub bench/gateway.sh   # the in-repo stub (bench/Lattice.Bench.SentimentStub)
-#   RECORD=1 bench/gateway.sh        # also append the run to bench/RESULTS.md
-# .NET compiles hot code in the background (tiered JIT, dynamic PGO): on a loaded 2-core machine the gateway needs tens of
-# seconds of traffic to reach its steady state, hence the long WARMUP (given to every target alike).
-# Knobs: CONNECTIONS (32), THREADS (1), DURATION (10s), WARMUP (30s), ROUNDS (3), BASE_PORT (18080),
+#   RECORD=1 bench/gateway.sh        # also append the run to bench/RESULTS.md (a section per run; compare within one)
+# .NET compiles hot code in the background (tiered JIT, dynamic PGO): on a loaded 2-core machine the gateway needs 40-50 s
+# of continuous traffic to reach its steady state (CPU per request falls from ~50 us to ~15-20 us), hence the long
+# WARMUP, given to every target alike; the gateway is warmed last so that it is measured right after.
+# Knobs: CONNECTIONS (32), THREADS (1), DURATION (10s), WARMUP (60s), ROUNDS (3), BASE_PORT (18080),
 # GATEWAY_ENV (extra NAME=value settings for the gateway process, for experiments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +21,7 @@ UPSTREAM=${UPSTREAM:-auto}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-30s}  # seconds, at least
+WARMUP=${WARMUP:-60s}  # seconds, at least
 ROUNDS=${ROUNDS:-3}
 BASE_PORT=${BASE_PORT:-18080}
 upstream_port=$((BASE_PORT + 1))
@@ -105,6 +106,7 @@ echo "::: starting the gateway on :$gateway_port (auth and rate limiting on, res
     ${GATEWAY_ENV:-} \
     dotnet Lattice.Gateway.dll) >"$work/gateway.log" 2>&1 &
 pids+=($!)
+gateway_pid=$!
 wait_ready "http://127.0.0.1:$gateway_port/health/ready" gateway || { tail -20 "$work/gateway.log" >&2; exit 1; }
 
 # A key that may only predict sentiment, with a limit far above what this machine can send: the bucket is
@@ -122,6 +124,7 @@ sed -e "s|@PREFIX@|$work/nginx|g" -e "s|@NGINX_PORT@|$nginx_port|g" -e "s|@UPSTR
     bench/nginx/gateway-bench.conf.template >"$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 &
 pids+=($!)
+nginx_pid=$!
 
 declare -A urls=(
     [direct]="http://127.0.0.1:$upstream_port/v1/sentiment"
@@ -137,19 +140,38 @@ done
 # wrk reports latencies as 245.00us, 1.23ms or 1.01s: convert to microseconds.
 to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
-run_wrk() { # target -> "rps p50us p99us"
-    local out
+# CPU time (clock ticks) of the processes that proxy for a target: none for direct, the gateway, nginx's workers.
+proxy_ticks() {
+    local list=()
+    case $1 in
+        gateway) list=("$gateway_pid") ;;
+        nginx) mapfile -t list < <(pgrep -P "$nginx_pid") ;;
+    esac
+    local total=0 p
+    for p in "${list[@]}"; do
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+    done
+    echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+run_wrk() { # target -> "rps p50us p99us proxy_cpu_us_per_request"
+    local out before after
+    before=$(proxy_ticks "$1")
     out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/wrk-predict.lua "${urls[$1]}")
+    after=$(proxy_ticks "$1")
     if grep -q 'Non-2xx or 3xx responses' <<<"$out"; then
         echo "$1: wrk saw non-2xx responses:" >&2
         grep 'Non-2xx' <<<"$out" >&2
         exit 1
     fi
-    local rps p50 p99
+    local rps p50 p99 requests cpu
     rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
     p50=$(to_us "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
     p99=$(to_us "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
-    echo "$rps $p50 $p99"
+    requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+    cpu=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t * 1000000 / hz / n }')
+    echo "$rps $p50 $p99 $cpu"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -157,7 +179,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 # Warm-up: 5 s slices of the same load until WARMUP has passed and two slices in a row agree within 10 %
 # (at most three times WARMUP), so every target is measured in its steady state.
 warm_seconds=${WARMUP%s}
-for target in direct gateway nginx; do
+for target in direct nginx gateway; do
     slices=() previous=0 elapsed=0
     while true; do
         rps_now=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s bench/wrk-predict.lua "${urls[$target]}" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
@@ -181,14 +203,17 @@ for round in $(seq 1 "$ROUNDS"); do
     order=("${order[2]}" "${order[0]}" "${order[1]}")
 done
 
-printf '\n%-8s %12s %10s %10s\n' target rps p50_us p99_us
-declare -A rps p50 p99
+# proxy_cpu_us: CPU time the proxy process(es) spent per request, a measure of cost that the machine's noise
+# (other processes taking the cores) blurs far less than rps.
+printf '\n%-8s %12s %10s %10s %14s\n' target rps p50_us p99_us proxy_cpu_us
+declare -A rps p50 p99 cpu
 for target in direct gateway nginx; do
     rows=$(sed '/^$/d' <<<"${results[$target]}")
     rps[$target]=$(awk '{ print $1 }' <<<"$rows" | median)
     p50[$target]=$(awk '{ print $2 }' <<<"$rows" | median)
     p99[$target]=$(awk '{ print $3 }' <<<"$rows" | median)
-    printf '%-8s %12.0f %10.0f %10.0f\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}"
+    cpu[$target]=$(awk '{ print $4 }' <<<"$rows" | median)
+    printf '%-8s %12.0f %10.0f %10.0f %14.1f\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" "${cpu[$target]}"
 done
 
 ratio=$(awk -v g="${rps[gateway]}" -v n="${rps[nginx]}" 'BEGIN { printf "%.2f", g / n }')
@@ -196,19 +221,22 @@ added=$(awk -v g="${p50[gateway]}" -v n="${p50[nginx]}" 'BEGIN { printf "%.0f", 
 summary="gateway: rps ratio vs nginx = $ratio, added p50 vs nginx = $added us"
 
 if [[ ${RECORD:-0} == 1 ]]; then
+    dirty=$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' || echo ' (with uncommitted changes)')
     {
         echo
-        echo "## $(date -u +%Y-%m-%d) — commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
+        echo "## gateway (\`bench/gateway.sh\`), $(date -u +%Y-%m-%d), commit \`$(git rev-parse --short HEAD)\`$dirty"
         echo
         echo "Upstream: **$UPSTREAM**$([[ $UPSTREAM == stub ]] && echo ' (bench/Lattice.Bench.SentimentStub: same route, response shape and size as the sentiment service, no model work)'). wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS interleaved rounds, medians; $(nproc) cores shared with other work."
         echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (tracing sampled at 1.0, /metrics)."
         echo "nginx $(nginx -v 2>&1 | sed 's|nginx version: nginx/||'): worker_processes auto, keepalive 128 to the upstream, access_log off."
         echo
-        echo "| target | rps | p50 (us) | p99 (us) |"
-        echo "|---|---:|---:|---:|"
+        echo "| target | rps | p50 (us) | p99 (us) | proxy CPU per request (us) |"
+        echo "|---|---:|---:|---:|---:|"
         for target in direct gateway nginx; do
-            printf '| %s | %.0f | %.0f | %.0f |\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}"
+            printf '| %s | %.0f | %.0f | %.0f | %.1f |\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" "${cpu[$target]}"
         done
+        echo
+        echo "Rounds (rps p50 p99 cpu): direct ${results[direct]//$'\n'/; }gateway ${results[gateway]//$'\n'/; }nginx ${results[nginx]//$'\n'/; }"
         echo
         echo "\`$summary\`"
     } >>bench/RESULTS.md

@@ -27,19 +27,34 @@ public sealed class ResponseCacheTests
         });
     }
 
-    private static async Task<(Lattice.Testing.KestrelApp Upstream, GatewayHost Gateway)> StartAsync(
-        Predictor predictor, TimeProvider? time = null, Dictionary<string, string?>? extra = null)
+    /// <summary>A predictor behind a gateway whose sentiment route caches, and a client; disposed together.</summary>
+    private sealed class Rig(Predictor predictor, Lattice.Testing.KestrelApp upstream, GatewayHost gateway) : IAsyncDisposable
     {
-        var upstream = await Upstreams.StartAsync(predictor.Map);
-        var settings = GatewayHost.Route("sentiment", "/api/sentiment", "sentiment", "/v1/sentiment", [upstream.BaseAddress])
-            .With("Lattice:Gateway:Routes:sentiment:Cache", "true")
-            .With("Lattice:Gateway:Routes:sentiment:CacheTtl", "00:01:00");
-        if (extra is not null)
+        public Predictor Predictor { get; } = predictor;
+
+        public HttpClient Client { get; } = gateway.CreateClient();
+
+        public static async Task<Rig> StartAsync(TimeProvider? time = null, Dictionary<string, string?>? extra = null)
         {
-            settings.With(extra);
+            var predictor = new Predictor();
+            var upstream = await Upstreams.StartAsync(predictor.Map);
+            var settings = GatewayHost.Route("sentiment", "/api/sentiment", "sentiment", "/v1/sentiment", [upstream.BaseAddress])
+                .With("Lattice:Gateway:Routes:sentiment:Cache", "true")
+                .With("Lattice:Gateway:Routes:sentiment:CacheTtl", "00:01:00");
+            if (extra is not null)
+            {
+                settings.With(extra);
+            }
+
+            return new Rig(predictor, upstream, await GatewayHost.StartAsync(settings, time));
         }
 
-        return (upstream, await GatewayHost.StartAsync(settings, time));
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await gateway.DisposeAsync();
+            await upstream.DisposeAsync();
+        }
     }
 
     private static Task<HttpResponseMessage> PredictAsync(HttpClient client, string text) =>
@@ -48,11 +63,8 @@ public sealed class ResponseCacheTests
     [Fact]
     public async Task Cache_RepeatPrediction_IsAHitAndSkipsTheUpstream()
     {
-        var predictor = new Predictor();
-        var (upstream, sut) = await StartAsync(predictor);
-        await using var _ = upstream;
-        await using var __ = sut;
-        using var client = sut.CreateClient();
+        await using var rig = await Rig.StartAsync();
+        var (predictor, client) = (rig.Predictor, rig.Client);
 
         var first = await PredictAsync(client, "good stuff");
         var second = await PredictAsync(client, "good stuff");
@@ -67,11 +79,8 @@ public sealed class ResponseCacheTests
     [Fact]
     public async Task Cache_DifferentBody_IsAMiss()
     {
-        var predictor = new Predictor();
-        var (upstream, sut) = await StartAsync(predictor);
-        await using var _ = upstream;
-        await using var __ = sut;
-        using var client = sut.CreateClient();
+        await using var rig = await Rig.StartAsync();
+        var (predictor, client) = (rig.Predictor, rig.Client);
 
         await PredictAsync(client, "good stuff");
         var other = await PredictAsync(client, "bad stuff");
@@ -83,11 +92,8 @@ public sealed class ResponseCacheTests
     [Fact]
     public async Task Cache_NewModelVersionReported_OldAnswersAreNotServed()
     {
-        var predictor = new Predictor();
-        var (upstream, sut) = await StartAsync(predictor);
-        await using var _ = upstream;
-        await using var __ = sut;
-        using var client = sut.CreateClient();
+        await using var rig = await Rig.StartAsync();
+        var (predictor, client) = (rig.Predictor, rig.Client);
 
         await PredictAsync(client, "good stuff");
         predictor.Version = "4";
@@ -104,11 +110,8 @@ public sealed class ResponseCacheTests
     public async Task Cache_EntryPastTtl_IsAMiss()
     {
         var time = new ManualTimeProvider();
-        var predictor = new Predictor();
-        var (upstream, sut) = await StartAsync(predictor, time);
-        await using var _ = upstream;
-        await using var __ = sut;
-        using var client = sut.CreateClient();
+        await using var rig = await Rig.StartAsync(time);
+        var (predictor, client) = (rig.Predictor, rig.Client);
 
         await PredictAsync(client, "good stuff");
         time.Advance(TimeSpan.FromMinutes(2));
@@ -121,11 +124,8 @@ public sealed class ResponseCacheTests
     [Fact]
     public async Task Cache_ClientSendsNoCache_IsForwarded()
     {
-        var predictor = new Predictor();
-        var (upstream, sut) = await StartAsync(predictor);
-        await using var _ = upstream;
-        await using var __ = sut;
-        using var client = sut.CreateClient();
+        await using var rig = await Rig.StartAsync();
+        var (predictor, client) = (rig.Predictor, rig.Client);
 
         await PredictAsync(client, "good stuff");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/sentiment") { Content = JsonContent.Create(new { text = "good stuff" }) };
@@ -139,11 +139,8 @@ public sealed class ResponseCacheTests
     [Fact]
     public async Task Cache_MoreEntriesThanTheBound_EvictsTheOldest()
     {
-        var predictor = new Predictor();
-        var (upstream, sut) = await StartAsync(predictor, extra: new() { ["Lattice:Gateway:Cache:MaxEntries"] = "2" });
-        await using var _ = upstream;
-        await using var __ = sut;
-        using var client = sut.CreateClient();
+        await using var rig = await Rig.StartAsync(extra: new() { ["Lattice:Gateway:Cache:MaxEntries"] = "2" });
+        var client = rig.Client;
 
         await PredictAsync(client, "one");
         await PredictAsync(client, "two");
