@@ -56,7 +56,8 @@ internal static class StatusCommand
                 return running ? 0 : 1;
             }
 
-            AnsiConsole.MarkupLine(
+            var console = CommonOptions.Terminal();
+            console.MarkupLine(
                 $"Supervisor pid {state.SupervisorPid}: {(running ? "[green]running[/]" : "[red]not running[/]")}   gateway {Markup.Escape(state.GatewayUrl)}");
             var table = new Table().Border(TableBorder.Rounded).AddColumns("service", "pid", "port", "ready", "restarts", "model version");
             foreach (var row in rows)
@@ -70,7 +71,7 @@ internal static class StatusCommand
                     row.ModelVersion ?? "-");
             }
 
-            AnsiConsole.Write(table);
+            console.Write(table);
             return running ? 0 : 1;
         });
         return command;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Lattice.Cli.Platform;
 using Lattice.Cli.Supervision;
-using Spectre.Console;
 
 namespace Lattice.Cli.Commands;
 
@@ -48,12 +47,7 @@ internal static class UpCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop);
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-                Interactive = Console.IsOutputRedirected ? InteractionSupport.No : InteractionSupport.Detect,
-            });
-            var supervisor = new Supervisor(plan, console, TimeProvider.System);
+            var supervisor = new Supervisor(plan, CommonOptions.Terminal(), TimeProvider.System);
             return await supervisor.RunAsync(!parse.GetValue(noBuild), stopping.Token);
         });
         return command;
