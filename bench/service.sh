@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Drives POST /v1/sentiment with wrk at a fixed concurrency against the sentiment service (micro-batching off,
+# then on) and, in the same run, against bare Kestrel answering a fixed JSON body of the same size (the ceiling).
+# A third target, the same fixed endpoint behind AddServiceDefaults (tracing, metrics, ProblemDetails), shows
+# how much of the gap is the platform's shared plumbing rather than Lattice.Hosting.
+# Prints rps, p50 and p99 for each and the ratios; the last line is the headline ratio: the service with its
+# default settings (batching off for the text classifiers, see docs/hosting.md) against bare Kestrel.
+#
+#   bench/service.sh        # CONNECTIONS=32 THREADS=1 DURATION=10 WARMUP=15 ROUNDS=2
+#
+# Release builds; servers and wrk share this machine. Every process started here is killed on exit.
+# The warm-up is long on purpose: on a busy 2-core machine tiered JIT takes 10-20 s of load to settle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-1}
+DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-15}
+ROUNDS=${ROUNDS:-2}
+SERVICE_PORT=${SERVICE_PORT:-5182}
+BARE_PORT=${BARE_PORT:-5189}
+DEFAULTS_PORT=${DEFAULTS_PORT:-5188}
+TEXT=${TEXT:-"The acting was wonderful and the story kept me hooked until the very end."}
+
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+[[ -d models/sentiment ]] || { echo "models/sentiment is missing" >&2; exit 2; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+echo "building Release..." >&2
+dotnet build -c Release -nologo -v:q src/Services/Lattice.Services.Sentiment >/dev/null
+dotnet build -c Release -nologo -v:q bench/Lattice.Bench.BareKestrel >/dev/null
+service_dll=src/Services/Lattice.Services.Sentiment/bin/Release/net10.0/Lattice.Services.Sentiment.dll
+bare_dll=bench/Lattice.Bench.BareKestrel/bin/Release/net10.0/Lattice.Bench.BareKestrel.dll
+
+printf '{"text": "%s"}' "$TEXT" >"$work/request.json"
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$work/request.json", "r")
+wrk.body = f:read("*a")
+f:close()
+LUA
+
+wait_ready() { # url [any]: until it answers 2xx, or any HTTP status with "any"
+    for _ in $(seq 1 300); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)
+        if [[ $code == 2* || ( ${2:-} == any && $code != 000 ) ]]; then return 0; fi
+        sleep 0.1
+    done
+    echo "not ready: $1" >&2
+    exit 1
+}
+
+start_service() { # batching(true|false)
+    DOTNET_gcServer=0 ASPNETCORE_ENVIRONMENT=Production \
+        dotnet "$service_dll" --urls "http://127.0.0.1:$SERVICE_PORT" --contentRoot "$PWD/src/Services/Lattice.Services.Sentiment" \
+        --Lattice:ModelServer:Root="$PWD/models" \
+        --Lattice:ModelServer:Models:sentiment:Batching:Enabled="$1" \
+        --Logging:LogLevel:Default=Warning >"$work/service.log" 2>&1 &
+    service_pid=$!
+    pids+=("$service_pid")
+    wait_ready "http://127.0.0.1:$SERVICE_PORT/health/ready"
+}
+
+start_bare() { # mode port
+    DOTNET_gcServer=0 BARE_MODE=$1 BARE_BODY="$work/response.json" \
+        dotnet "$bare_dll" --urls "http://127.0.0.1:$2" --Logging:LogLevel:Default=Warning >"$work/bare-$1.log" 2>&1 &
+    pids+=("$!")
+    wait_ready "http://127.0.0.1:$2/v1/sentiment" any
+}
+
+stop() { # pid
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# wrk: prints "rps p50_ms p99_ms" for a run against $1.
+measure() {
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$work/post.lua" "$1" >/dev/null
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/post.lua" "$1" >"$work/wrk.txt"
+    if grep -q "Non-2xx" "$work/wrk.txt"; then
+        echo "errors against $1:" >&2
+        cat "$work/wrk.txt" >&2
+        exit 1
+    fi
+    awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
+        $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
+        END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$work/wrk.txt"
+}
+
+# The bare servers answer with a body of the service's exact size.
+start_service false
+curl -fs -X POST -H 'Content-Type: application/json' --data-binary @"$work/request.json" \
+    "http://127.0.0.1:$SERVICE_PORT/v1/sentiment" >"$work/response.json"
+stop "$service_pid"
+start_bare endpoint "$BARE_PORT"
+start_bare defaults "$DEFAULTS_PORT"
+echo "response body: $(wc -c <"$work/response.json") bytes; wrk -t$THREADS -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per run, $ROUNDS rounds" >&2
+
+declare -A rps p50 p99
+add() { # name "rps p50 p99"
+    read -r r a b <<<"$2"
+    rps[$1]=$(( ${rps[$1]:-0} + r ))
+    p50[$1]="${p50[$1]:-} $a"
+    p99[$1]="${p99[$1]:-} $b"
+}
+
+# Rounds interleave the targets so machine noise hits them alike.
+for round in $(seq 1 "$ROUNDS"); do
+    result=$(measure "http://127.0.0.1:$BARE_PORT/v1/sentiment")
+    add bare "$result"
+    result=$(measure "http://127.0.0.1:$DEFAULTS_PORT/v1/sentiment")
+    add defaults "$result"
+    for batching in false true; do
+        start_service "$batching"
+        result=$(measure "http://127.0.0.1:$SERVICE_PORT/v1/sentiment")
+        add "batching-$batching" "$result"
+        stop "$service_pid"
+    done
+    echo "round $round done" >&2
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v s="$(( ${rps[$1]} / ROUNDS ))" -v b="$(( ${rps[bare]} / ROUNDS ))" 'BEGIN { printf "%.2f", s / b }'; }
+printf '%-40s %9s %9s %9s %7s\n' target rps p50_ms p99_ms ratio
+for name in bare defaults batching-false batching-true; do
+    case $name in
+        bare) label="bare Kestrel endpoint (ceiling)" ;;
+        defaults) label="same endpoint + ServiceDefaults" ;;
+        batching-false) label="sentiment service, batching off" ;;
+        batching-true) label="sentiment service, batching on" ;;
+    esac
+    printf '%-40s %9d %9s %9s %7s\n' "$label" "$(( ${rps[$name]} / ROUNDS ))" "$(median <<<"${p50[$name]}")" "$(median <<<"${p99[$name]}")" "$(ratio "$name")"
+done
+echo "service: sentiment rps ratio vs bare Kestrel = $(ratio batching-false)"

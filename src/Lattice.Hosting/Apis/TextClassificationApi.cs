@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Lattice.Contracts.Text;
+using Lattice.Hosting.Execution;
+using Lattice.Hosting.Models;
+using Lattice.Hosting.Protocol;
+using Lattice.Hosting.Telemetry;
+using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Lattice.Hosting.Apis;
+
+/// <summary>
+/// The typed API of a text classifier: <c>POST {route}</c> with <c>{"text": ...}</c> and <c>POST {route}:batch</c>
+/// with <c>{"texts": [...]}</c>; the answer names the label, its probability, every label's probability and the version.
+/// </summary>
+public static class TextClassificationApi
+{
+    /// <summary>Query parameter that pins a version (otherwise the traffic policy chooses).</summary>
+    public const string VersionQuery = "version";
+
+    public static IEndpointRouteBuilder MapTextClassificationApi(this IEndpointRouteBuilder endpoints, string route, string model)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        // Singletons resolved once: a handler that asks DI for them would make every request create a service scope.
+        var executor = endpoints.ServiceProvider.GetRequiredService<ModelExecutor>();
+        var json = endpoints.ServiceProvider.GetRequiredService<ModelServerJson>();
+        var group = endpoints.MapGroup(route).WithTags(model);
+        group.MapPost("", (HttpContext context, CancellationToken cancellationToken) =>
+                ClassifyAsync(model, context, executor, json, cancellationToken))
+            .Accepts<TextClassificationRequest>("application/json")
+            .ProducesInferenceProblems()
+            .WithName(Name(model, "Classify"))
+            .WithSummary($"Classify one text with the {model} model");
+
+        // A literal ':' cannot follow an empty segment in a route template, so the batch route is mapped on the parent.
+        endpoints.MapPost(route + ":batch", (HttpContext context, CancellationToken cancellationToken) =>
+                ClassifyBatchAsync(model, context, executor, json, cancellationToken))
+            .WithTags(model)
+            .Accepts<TextClassificationBatchRequest>("application/json")
+            .ProducesInferenceProblems()
+            .WithName(Name(model, "ClassifyBatch"))
+            .WithSummary($"Classify several texts with the {model} model (one version answers them all)");
+        return endpoints;
+    }
+
+    private static RouteHandlerBuilder ProducesInferenceProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static string Name(string model, string action) => char.ToUpperInvariant(model[0]) + model[1..] + action;
+
+    internal static async Task<Results<StreamedJsonResult<TextClassificationResponse>, ProblemHttpResult>> ClassifyAsync(
+        string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await ReadAsync(context, model, executor, json, json.Context.TextClassificationRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var textProblem = CheckText(request!.Text, json.Limits, index: null);
+        if (textProblem is not null)
+        {
+            return Refuse(executor, model, textProblem);
+        }
+
+        var outcome = await RunAsync(model, context, executor, [ModelInput.FromText(request.Text)], cancellationToken);
+        if (outcome.Problem is not null)
+        {
+            return outcome.Problem;
+        }
+
+        var (signature, version, outputs) = (outcome.Signature!, outcome.Version!, outcome.Outputs!);
+        var id = request.Id ?? RequestId(context);
+        return new StreamedJsonResult<TextClassificationResponse>(writer =>
+        {
+            writer.WriteStartObject();
+            WriteResult(writer, signature, outputs);
+            writer.WriteString("model"u8, model);
+            writer.WriteString("version"u8, version);
+            writer.WriteString("id"u8, id);
+            writer.WriteEndObject();
+        });
+    }
+
+    internal static async Task<Results<StreamedJsonResult<TextClassificationBatchResponse>, ProblemHttpResult>> ClassifyBatchAsync(
+        string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
+    {
+        var (request, problem) = await ReadAsync(context, model, executor, json, json.Context.TextClassificationBatchRequest, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var texts = request!.Texts;
+        if (texts.Count == 0)
+        {
+            return Refuse(executor, model, new Refusal(RequestError.BadInput, "'texts' must hold at least one text."));
+        }
+
+        if (texts.Count > json.Limits.MaxBatchSize)
+        {
+            return Refuse(executor, model, new Refusal(RequestError.Limit, $"'texts' holds {texts.Count} texts; at most {json.Limits.MaxBatchSize} are allowed (limit MaxBatchSize)."));
+        }
+
+        var inputs = new ModelInput[texts.Count];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var textProblem = CheckText(texts[i], json.Limits, i);
+            if (textProblem is not null)
+            {
+                return Refuse(executor, model, textProblem);
+            }
+
+            inputs[i] = ModelInput.FromText(texts[i]);
+        }
+
+        var outcome = await RunAsync(model, context, executor, inputs, cancellationToken);
+        if (outcome.Problem is not null)
+        {
+            return outcome.Problem;
+        }
+
+        var (signature, version, outputs) = (outcome.Signature!, outcome.Version!, outcome.Outputs!);
+        var id = request.Id ?? RequestId(context);
+        return new StreamedJsonResult<TextClassificationBatchResponse>(writer =>
+        {
+            var width = signature.OutputWidth;
+            writer.WriteStartObject();
+            writer.WriteStartArray("results"u8);
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                writer.WriteStartObject();
+                WriteResult(writer, signature, outputs.AsSpan(i * width, width));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("model"u8, model);
+            writer.WriteString("version"u8, version);
+            writer.WriteString("id"u8, id);
+            writer.WriteEndObject();
+        });
+    }
+
+    private static void WriteResult(Utf8JsonWriter writer, ModelSignature signature, ReadOnlySpan<float> row)
+    {
+        var best = ModelExecutor.ArgMax(row);
+        writer.WriteString("label"u8, signature.Labels[best]);
+        writer.WriteNumber("score"u8, row[best]);
+        writer.WriteStartObject("scores"u8);
+        for (var i = 0; i < row.Length; i++)
+        {
+            writer.WriteNumber(signature.Labels[i], row[i]);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static string RequestId(HttpContext context) =>
+        context.Request.Headers.TryGetValue("X-Request-Id", out var header) && header.Count > 0 && !string.IsNullOrEmpty(header[0])
+            ? header[0]!
+            : Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+
+    private sealed record Refusal(RequestError Kind, string Message);
+
+    private sealed record Outcome(ProblemHttpResult? Problem, ModelSignature? Signature, string? Version, float[]? Outputs);
+
+    private static async Task<(T? Request, ProblemHttpResult? Problem)> ReadAsync<T>(
+        HttpContext context, string model, ModelExecutor executor, ModelServerJson json, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        where T : class
+    {
+        var limits = json.Limits;
+        var (status, body) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
+        using (body)
+        {
+            if (status == BodyStatus.TooLarge)
+            {
+                executor.RecordError(model, null, HostingTags.ErrorKinds.Limit);
+                return (null, TypedResults.Problem(
+                    $"The body is larger than {limits.MaxRequestBodyBytes} bytes (limit MaxRequestBodyBytes).",
+                    statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", type: ProblemTypes.PayloadTooLarge));
+            }
+
+            if (status == BodyStatus.Empty)
+            {
+                return (null, Refuse(executor, model, new Refusal(RequestError.BadInput, "The body is empty; send a JSON object.")));
+            }
+
+            try
+            {
+                var request = JsonSerializer.Deserialize(body.Span, typeInfo);
+                return request is null
+                    ? (null, Refuse(executor, model, new Refusal(RequestError.BadInput, "The body must be a JSON object.")))
+                    : (request, null);
+            }
+            catch (JsonException ex)
+            {
+                var depth = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
+                var message = depth
+                    ? $"The JSON nests deeper than {limits.MaxJsonDepth} levels (limit MaxJsonDepth)."
+                    : "The body is not a valid request: " + ex.Message.Split(" Path:")[0];
+                return (null, Refuse(executor, model, new Refusal(depth ? RequestError.Limit : RequestError.BadInput, message)));
+            }
+        }
+    }
+
+    private static Refusal? CheckText(string? text, ModelServerLimitsOptions limits, int? index)
+    {
+        var where = index is null ? "'text'" : $"'texts[{index}]'";
+        if (string.IsNullOrEmpty(text))
+        {
+            return new Refusal(RequestError.BadInput, $"{where} must be a non-empty string.");
+        }
+
+        return text.Length > limits.MaxTextLength
+            ? new Refusal(RequestError.Limit, $"{where} has {text.Length} characters; at most {limits.MaxTextLength} are allowed (limit MaxTextLength).")
+            : null;
+    }
+
+    private static ProblemHttpResult Refuse(ModelExecutor executor, string model, Refusal refusal)
+    {
+        var limit = refusal.Kind == RequestError.Limit;
+        executor.RecordError(model, null, limit ? HostingTags.ErrorKinds.Limit : HostingTags.ErrorKinds.BadInput);
+        return TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status400BadRequest,
+            title: limit ? "Limit exceeded" : "Invalid input",
+            type: limit ? ModelServerProblemTypes.LimitExceeded : ModelServerProblemTypes.InvalidInput);
+    }
+
+    private static async Task<Outcome> RunAsync(string model, HttpContext context, ModelExecutor executor, ModelInput[] inputs, CancellationToken cancellationToken)
+    {
+        if (!executor.TryGetModel(model, out var served))
+        {
+            return new Outcome(TypedResults.Problem($"Model '{model}' is not served here.", statusCode: StatusCodes.Status404NotFound,
+                title: "Model not found", type: ModelServerProblemTypes.ModelNotFound), null, null, null);
+        }
+
+        var version = context.Request.Query.TryGetValue(VersionQuery, out var query) && query.Count > 0 ? query[0] : null;
+        var route = executor.Route(served, version, routingKey: null, context.Request.Headers);
+        if (route.Status == InferenceStatus.VersionNotFound)
+        {
+            return new Outcome(TypedResults.Problem($"Model '{model}' has no loaded version '{version}'.", statusCode: StatusCodes.Status404NotFound,
+                title: "Model version not found", type: ModelServerProblemTypes.VersionNotFound), null, null, null);
+        }
+
+        if (route.Status != InferenceStatus.Ok)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return new Outcome(TypedResults.Problem($"Model '{model}' has no version ready yet.", statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Model not ready", type: ModelServerProblemTypes.ModelNotReady), null, null, null);
+        }
+
+        var chosen = route.Version!;
+        try
+        {
+            if (!chosen.Signature.IsClassifier || chosen.Signature.InputKind != ModelInputKind.Text)
+            {
+                throw new InvalidOperationException($"Model '{model}' version {chosen.Version} is not a text classifier; it cannot serve the typed text API.");
+            }
+
+            var outputs = new float[inputs.Length * chosen.Signature.OutputWidth];
+            var result = await executor.ExecuteAsync(served, route, inputs, outputs, cancellationToken);
+            if (result.Status == InferenceStatus.Overloaded)
+            {
+                context.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return new Outcome(TypedResults.Problem($"Model '{model}' is at its concurrency and queue limits; retry later.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests), null, null, null);
+            }
+
+            ResponseHeaders.SetVersion(context.Response, chosen.Version, result.Reason);
+            ShadowWork.Schedule(context, executor, served, result, inputs, outputs);
+            return new Outcome(null, chosen.Signature, chosen.Version, outputs);
+        }
+        finally
+        {
+            chosen.Release();
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using Lattice.Hosting.Models;
+using Lattice.Hosting.Telemetry;
+
+namespace Lattice.Hosting.Execution;
+
+/// <summary>
+/// Adaptive micro-batching for one model version: single-item requests queue, and one worker at a time
+/// scores whatever has queued (up to <see cref="BatchingOptions.MaxBatchSize"/>) in one batch call.
+/// </summary>
+/// <remarks>
+/// An idle batcher dispatches the first request at once, so batching adds no latency at low load; batches
+/// grow on their own as load rises, because requests arriving while a batch runs form the next one.
+/// <see cref="BatchingOptions.MaxWait"/> &gt; 0 lets a busy worker wait for a fuller batch.
+/// </remarks>
+internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
+{
+    private readonly IModelAdapter _adapter;
+    private readonly int _maxBatch;
+    private readonly TimeSpan _maxWait;
+    private readonly int _width;
+    private readonly ConcurrentQueue<BatchItem> _queue = new();
+    private readonly ModelInput[] _inputs;
+    private readonly BatchItem[] _items;
+    private readonly float[] _outputs;
+    private readonly HostingTelemetry _telemetry;
+    private readonly KeyValuePair<string, object?>[] _tags;
+    private readonly SemaphoreSlim _filled = new(0);
+    private int _pending;
+    private int _running;
+    private volatile bool _disposed;
+
+    public MicroBatcher(IModelAdapter adapter, string model, string version, BatchingOptions options, HostingTelemetry telemetry)
+    {
+        _adapter = adapter;
+        _maxBatch = options.MaxBatchSize;
+        _maxWait = options.MaxWait;
+        _width = adapter.Signature.OutputWidth;
+        _inputs = new ModelInput[_maxBatch];
+        _items = new BatchItem[_maxBatch];
+        _outputs = new float[_maxBatch * _width];
+        _telemetry = telemetry;
+        _tags = [new(HostingTags.Model, model), new(HostingTags.Version, version)];
+    }
+
+    /// <summary>Requests queued and not yet taken by the worker.</summary>
+    public int QueueDepth => Volatile.Read(ref _pending);
+
+    /// <summary>Queues one item; the task completes when its output row is written to <paramref name="output"/>.</summary>
+    public Task PredictAsync(in ModelInput input, float[] output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var item = new BatchItem(input, output);
+        _queue.Enqueue(item);
+        if (Interlocked.Increment(ref _pending) >= _maxBatch && _maxWait > TimeSpan.Zero)
+        {
+            _filled.Release();
+        }
+
+        if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+
+        return item.Task;
+    }
+
+    public void Execute()
+    {
+        var previous = 0;
+        while (true)
+        {
+            if (previous > 1 && _maxWait > TimeSpan.Zero && Volatile.Read(ref _pending) < _maxBatch)
+            {
+                // Busy (the last batch had company): give the next one a moment to fill.
+                _filled.Wait(_maxWait);
+            }
+
+            var count = 0;
+            while (count < _maxBatch && _queue.TryDequeue(out var item))
+            {
+                _items[count] = item;
+                _inputs[count] = item.Input;
+                count++;
+            }
+
+            if (count == 0)
+            {
+                Volatile.Write(ref _running, 0);
+                // An enqueue may have seen _running == 1 just before we cleared it: take the work back if so.
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
+                {
+                    return;
+                }
+
+                previous = 0;
+                continue;
+            }
+
+            Interlocked.Add(ref _pending, -count);
+            Run(count);
+            previous = count;
+        }
+    }
+
+    private void Run(int count)
+    {
+        using var activity = HostingTelemetry.ActivitySource.StartActivity("micro-batch");
+        activity?.SetTag("lattice.batch.size", count);
+        try
+        {
+            var outputs = _outputs.AsSpan(0, count * _width);
+            if (count == 1)
+            {
+                _adapter.Predict(_inputs[0], outputs);
+            }
+            else
+            {
+                _adapter.PredictBatch(_inputs.AsSpan(0, count), outputs);
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                outputs.Slice(i * _width, _width).CopyTo(_items[i].Output);
+                _items[i].TrySetResult();
+            }
+        }
+        catch (Exception ex)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _items[i].TrySetException(ex);
+            }
+        }
+        finally
+        {
+            _telemetry.BatchSize.Record(count, _tags.AsSpan());
+            Array.Clear(_items, 0, count);
+            Array.Clear(_inputs, 0, count);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _filled.Dispose();
+    }
+
+    private sealed class BatchItem(ModelInput input, float[] output) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public ModelInput Input { get; } = input;
+
+        public float[] Output { get; } = output;
+    }
+}

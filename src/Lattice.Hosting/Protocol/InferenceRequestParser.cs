@@ -1,0 +1,633 @@
+using System.Text.Json;
+using Lattice.Contracts.Inference;
+
+namespace Lattice.Hosting.Protocol;
+
+/// <summary>Why a request was refused before it reached a model.</summary>
+internal enum RequestError
+{
+    None,
+
+    /// <summary>Malformed JSON, a missing or mistyped member, a datatype or shape mismatch: 400.</summary>
+    BadInput,
+
+    /// <summary>A configured limit was crossed (text length, items, tensor elements, JSON depth): 400.</summary>
+    Limit,
+}
+
+/// <summary>The datatypes of the Open Inference Protocol, parsed.</summary>
+internal enum TensorDatatype
+{
+    Bool,
+    UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    Fp16,
+    Fp32,
+    Fp64,
+    Bytes,
+}
+
+/// <summary>One parsed input tensor: strings for BYTES, floats for every numeric datatype.</summary>
+internal sealed class ParsedTensor
+{
+    public required string Name { get; init; }
+
+    public required long[] Shape { get; init; }
+
+    public required TensorDatatype Datatype { get; init; }
+
+    public string[]? Strings { get; set; }
+
+    public float[]? Numbers { get; set; }
+
+    /// <summary>Whether a numeric tensor holds NaN or an infinity (given as the strings "NaN", "Infinity", "-Infinity").</summary>
+    public bool HasNonFinite { get; set; }
+}
+
+/// <summary>A parsed OIP inference request.</summary>
+internal sealed class ParsedInferenceRequest
+{
+    public string? Id { get; set; }
+
+    /// <summary>The <c>routing_key</c> request parameter (sticky routing), if given.</summary>
+    public string? RoutingKey { get; set; }
+
+    public List<ParsedTensor> Inputs { get; } = [];
+
+    /// <summary>Requested output names; null means every output.</summary>
+    public List<string>? Outputs { get; set; }
+}
+
+/// <summary>
+/// Reads an OIP inference request straight from UTF-8 with <see cref="Utf8JsonReader"/>: one pass, typed
+/// storage per datatype, and every limit enforced while reading (a huge tensor is refused before it is built).
+/// </summary>
+internal ref struct InferenceRequestParser
+{
+    public const string RoutingKeyParameter = "routing_key";
+
+    private readonly ModelServerLimitsOptions _limits;
+    private long _elements;
+
+    private InferenceRequestParser(ModelServerLimitsOptions limits) => _limits = limits;
+
+    public string? Error { get; private set; }
+
+    public RequestError Kind { get; private set; }
+
+    public static RequestError Parse(ReadOnlySpan<byte> json, ModelServerLimitsOptions limits, out ParsedInferenceRequest request, out string? error)
+    {
+        var parser = new InferenceRequestParser(limits);
+        request = new ParsedInferenceRequest();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth });
+        try
+        {
+            parser.ReadRequest(ref reader, request);
+        }
+        catch (JsonException ex)
+        {
+            var depth = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
+            parser.Fail(depth ? RequestError.Limit : RequestError.BadInput,
+                depth ? $"The JSON nests deeper than {limits.MaxJsonDepth} levels." : $"The body is not valid JSON: {FirstSentence(ex.Message)}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            parser.Fail(RequestError.BadInput, $"The body is not valid JSON: {FirstSentence(ex.Message)}");
+        }
+
+        error = parser.Error;
+        return parser.Kind;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return end > 0 ? message[..end] : message;
+    }
+
+    private bool Fail(RequestError kind, string message)
+    {
+        if (Kind == RequestError.None)
+        {
+            Kind = kind;
+            Error = message;
+        }
+
+        return false;
+    }
+
+    private bool ReadRequest(ref Utf8JsonReader reader, ParsedInferenceRequest request)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Fail(RequestError.BadInput, "The body must be a JSON object.");
+        }
+
+        var sawInputs = false;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return Fail(RequestError.BadInput, "'id' must be a string.");
+                }
+
+                request.Id = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("parameters"u8))
+            {
+                reader.Read();
+                if (!ReadParameters(ref reader, "parameters", request))
+                {
+                    return false;
+                }
+            }
+            else if (reader.ValueTextEquals("inputs"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return Fail(RequestError.BadInput, "'inputs' must be an array of tensors.");
+                }
+
+                sawInputs = true;
+                while (Next(ref reader) != JsonTokenType.EndArray)
+                {
+                    if (!ReadInput(ref reader, request))
+                    {
+                        return false;
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals("outputs"u8))
+            {
+                reader.Read();
+                if (!ReadOutputs(ref reader, request))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip(); // unknown members are ignored, as the protocol leaves room for extensions
+            }
+        }
+
+        if (reader.Read())
+        {
+            return Fail(RequestError.BadInput, "The body has content after its JSON object.");
+        }
+
+        if (!sawInputs || request.Inputs.Count == 0)
+        {
+            return Fail(RequestError.BadInput, "'inputs' is required and must hold at least one tensor.");
+        }
+
+        return true;
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw new JsonException("The JSON ended early.");
+        }
+
+        return reader.TokenType;
+    }
+
+    private bool ReadParameters(ref Utf8JsonReader reader, string where, ParsedInferenceRequest? request)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Fail(RequestError.BadInput, $"'{where}' must be an object.");
+        }
+
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            var isRoutingKey = reader.ValueTextEquals(RoutingKeyParameter);
+            var name = reader.GetString();
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    if (isRoutingKey && request is not null)
+                    {
+                        request.RoutingKey = reader.GetString();
+                    }
+
+                    break;
+                case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
+                    if (isRoutingKey)
+                    {
+                        return Fail(RequestError.BadInput, $"Parameter '{RoutingKeyParameter}' must be a string.");
+                    }
+
+                    break;
+                default:
+                    return Fail(RequestError.BadInput, $"Parameter '{name}' in '{where}' must be a string, number or boolean.");
+            }
+        }
+
+        return true;
+    }
+
+    private bool ReadOutputs(ref Utf8JsonReader reader, ParsedInferenceRequest request)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return Fail(RequestError.BadInput, "'outputs' must be an array of {\"name\": ...} objects.");
+        }
+
+        request.Outputs = [];
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return Fail(RequestError.BadInput, "Each requested output must be an object with a 'name'.");
+            }
+
+            string? name = null;
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("name"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return Fail(RequestError.BadInput, "An output's 'name' must be a string.");
+                    }
+
+                    name = reader.GetString();
+                }
+                else if (reader.ValueTextEquals("parameters"u8))
+                {
+                    reader.Read();
+                    if (!ReadParameters(ref reader, "outputs[].parameters", null))
+                    {
+                        return false;
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (string.IsNullOrEmpty(name))
+            {
+                return Fail(RequestError.BadInput, "Each requested output needs a 'name'.");
+            }
+
+            request.Outputs.Add(name);
+        }
+
+        return true;
+    }
+
+    private bool ReadInput(ref Utf8JsonReader reader, ParsedInferenceRequest request)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return Fail(RequestError.BadInput, "Each input must be a tensor object.");
+        }
+
+        string? name = null;
+        string? datatypeName = null;
+        long[]? shape = null;
+        Utf8JsonReader data = default;
+        var sawData = false;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("name"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return Fail(RequestError.BadInput, "An input's 'name' must be a string.");
+                }
+
+                name = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("datatype"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    return Fail(RequestError.BadInput, "An input's 'datatype' must be a string.");
+                }
+
+                datatypeName = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("shape"u8))
+            {
+                reader.Read();
+                shape = ReadShape(ref reader);
+                if (shape is null)
+                {
+                    return false;
+                }
+            }
+            else if (reader.ValueTextEquals("parameters"u8))
+            {
+                reader.Read();
+                if (!ReadParameters(ref reader, "inputs[].parameters", null))
+                {
+                    return false;
+                }
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                data = reader; // a copy of the reader is a bookmark: parse once the datatype and shape are known
+                sawData = true;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (string.IsNullOrEmpty(name) || datatypeName is null || shape is null || !sawData)
+        {
+            return Fail(RequestError.BadInput, $"Input '{name ?? "?"}' needs 'name', 'shape', 'datatype' and 'data'.");
+        }
+
+        if (!TryParseDatatype(datatypeName, out var datatype))
+        {
+            return Fail(RequestError.BadInput, $"Input '{name}' has unknown datatype '{datatypeName}'.");
+        }
+
+        var count = 1L;
+        foreach (var dimension in shape)
+        {
+            count *= dimension;
+            if (count > _limits.MaxTensorElements)
+            {
+                return Fail(RequestError.Limit, $"Input '{name}' has more than {_limits.MaxTensorElements} elements (limit MaxTensorElements).");
+            }
+        }
+
+        _elements += count;
+        if (_elements > _limits.MaxTensorElements)
+        {
+            return Fail(RequestError.Limit, $"The request has more than {_limits.MaxTensorElements} tensor elements (limit MaxTensorElements).");
+        }
+
+        var tensor = new ParsedTensor { Name = name, Shape = shape, Datatype = datatype };
+        if (!ReadData(ref data, tensor, (int)count))
+        {
+            return false;
+        }
+
+        request.Inputs.Add(tensor);
+        return true;
+    }
+
+    private long[]? ReadShape(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            Fail(RequestError.BadInput, "'shape' must be an array of non-negative integers.");
+            return null;
+        }
+
+        var shape = new List<long>(2);
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var dimension) || dimension < 0)
+            {
+                Fail(RequestError.BadInput, "'shape' must be an array of non-negative integers.");
+                return null;
+            }
+
+            if (shape.Count == 8)
+            {
+                Fail(RequestError.BadInput, "'shape' has more than 8 dimensions.");
+                return null;
+            }
+
+            shape.Add(dimension);
+        }
+
+        return [.. shape];
+    }
+
+    private bool ReadData(ref Utf8JsonReader reader, ParsedTensor tensor, int expected)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return Fail(RequestError.BadInput, $"Input '{tensor.Name}': 'data' must be an array.");
+        }
+
+        if (tensor.Datatype == TensorDatatype.Bytes)
+        {
+            tensor.Strings = new string[expected];
+        }
+        else
+        {
+            tensor.Numbers = new float[expected];
+        }
+
+        var count = 0;
+        var depth = reader.CurrentDepth;
+        while (Next(ref reader) is var token && !(token == JsonTokenType.EndArray && reader.CurrentDepth == depth))
+        {
+            if (token is JsonTokenType.StartArray or JsonTokenType.EndArray)
+            {
+                continue; // nested (natural) representation: flattened in row-major order
+            }
+
+            if (count == expected)
+            {
+                return Fail(RequestError.BadInput, $"Input '{tensor.Name}': 'data' has more elements than shape [{string.Join(", ", tensor.Shape)}] holds ({expected}).");
+            }
+
+            if (!ReadElement(ref reader, tensor, count))
+            {
+                return false;
+            }
+
+            count++;
+        }
+
+        return count == expected
+            || Fail(RequestError.BadInput, $"Input '{tensor.Name}': shape [{string.Join(", ", tensor.Shape)}] holds {expected} elements but 'data' has {count}.");
+    }
+
+    private bool ReadElement(ref Utf8JsonReader reader, ParsedTensor tensor, int index)
+    {
+        var datatype = tensor.Datatype;
+        if (datatype == TensorDatatype.Bytes)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                return Fail(RequestError.BadInput, $"Input '{tensor.Name}': BYTES elements must be strings (element {index}).");
+            }
+
+            var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            if (length > 6L * _limits.MaxTextLength + 16)
+            {
+                return Fail(RequestError.Limit, $"Input '{tensor.Name}': element {index} is longer than {_limits.MaxTextLength} characters (limit MaxTextLength).");
+            }
+
+            var text = reader.GetString()!;
+            if (text.Length > _limits.MaxTextLength)
+            {
+                return Fail(RequestError.Limit, $"Input '{tensor.Name}': element {index} is longer than {_limits.MaxTextLength} characters (limit MaxTextLength).");
+            }
+
+            tensor.Strings![index] = text;
+            return true;
+        }
+
+        float value;
+        switch (datatype)
+        {
+            case TensorDatatype.Bool:
+                if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+                {
+                    return Fail(RequestError.BadInput, $"Input '{tensor.Name}': BOOL elements must be true or false (element {index}).");
+                }
+
+                value = reader.TokenType == JsonTokenType.True ? 1f : 0f;
+                break;
+            case TensorDatatype.UInt64:
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out var unsigned))
+                {
+                    return Fail(RequestError.BadInput, $"Input '{tensor.Name}': UINT64 elements must be non-negative integers (element {index}).");
+                }
+
+                value = unsigned;
+                break;
+            case TensorDatatype.Fp16 or TensorDatatype.Fp32 or TensorDatatype.Fp64:
+                if (!ReadFloat(ref reader, tensor, index, out value))
+                {
+                    return false;
+                }
+
+                break;
+            default:
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var integer) || !InRange(datatype, integer))
+                {
+                    return Fail(RequestError.BadInput, $"Input '{tensor.Name}': {Name(datatype)} elements must be integers in the type's range (element {index}).");
+                }
+
+                value = integer;
+                break;
+        }
+
+        tensor.Numbers![index] = value;
+        return true;
+    }
+
+    private bool ReadFloat(ref Utf8JsonReader reader, ParsedTensor tensor, int index, out float value)
+    {
+        value = 0;
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            // JSON has no NaN or infinity; the strings are accepted here and refused later unless the model allows them.
+            if (reader.ValueTextEquals("NaN"u8))
+            {
+                value = float.NaN;
+            }
+            else if (reader.ValueTextEquals("Infinity"u8) || reader.ValueTextEquals("inf"u8))
+            {
+                value = float.PositiveInfinity;
+            }
+            else if (reader.ValueTextEquals("-Infinity"u8) || reader.ValueTextEquals("-inf"u8))
+            {
+                value = float.NegativeInfinity;
+            }
+            else
+            {
+                return Fail(RequestError.BadInput, $"Input '{tensor.Name}': {Name(tensor.Datatype)} elements must be numbers (element {index}).");
+            }
+
+            tensor.HasNonFinite = true;
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var number) || !double.IsFinite(number))
+        {
+            return Fail(RequestError.BadInput, $"Input '{tensor.Name}': {Name(tensor.Datatype)} elements must be finite numbers (element {index}).");
+        }
+
+        var max = tensor.Datatype switch
+        {
+            TensorDatatype.Fp16 => (double)Half.MaxValue,
+            TensorDatatype.Fp32 => float.MaxValue,
+            _ => double.MaxValue,
+        };
+        if (Math.Abs(number) > max)
+        {
+            return Fail(RequestError.BadInput, $"Input '{tensor.Name}': element {index} is out of the {Name(tensor.Datatype)} range.");
+        }
+
+        value = (float)number;
+        return true;
+    }
+
+    private static bool InRange(TensorDatatype datatype, long value) => datatype switch
+    {
+        TensorDatatype.Int8 => value is >= sbyte.MinValue and <= sbyte.MaxValue,
+        TensorDatatype.Int16 => value is >= short.MinValue and <= short.MaxValue,
+        TensorDatatype.Int32 => value is >= int.MinValue and <= int.MaxValue,
+        TensorDatatype.Int64 => true,
+        TensorDatatype.UInt8 => value is >= 0 and <= byte.MaxValue,
+        TensorDatatype.UInt16 => value is >= 0 and <= ushort.MaxValue,
+        TensorDatatype.UInt32 => value is >= 0 and <= uint.MaxValue,
+        _ => false,
+    };
+
+    public static bool TryParseDatatype(string name, out TensorDatatype datatype)
+    {
+        datatype = name switch
+        {
+            InferenceDatatypes.Bool => TensorDatatype.Bool,
+            InferenceDatatypes.UInt8 => TensorDatatype.UInt8,
+            InferenceDatatypes.UInt16 => TensorDatatype.UInt16,
+            InferenceDatatypes.UInt32 => TensorDatatype.UInt32,
+            InferenceDatatypes.UInt64 => TensorDatatype.UInt64,
+            InferenceDatatypes.Int8 => TensorDatatype.Int8,
+            InferenceDatatypes.Int16 => TensorDatatype.Int16,
+            InferenceDatatypes.Int32 => TensorDatatype.Int32,
+            InferenceDatatypes.Int64 => TensorDatatype.Int64,
+            InferenceDatatypes.Fp16 => TensorDatatype.Fp16,
+            InferenceDatatypes.Fp32 => TensorDatatype.Fp32,
+            InferenceDatatypes.Fp64 => TensorDatatype.Fp64,
+            InferenceDatatypes.Bytes => TensorDatatype.Bytes,
+            _ => (TensorDatatype)(-1),
+        };
+        return (int)datatype >= 0;
+    }
+
+    public static string Name(TensorDatatype datatype) => datatype switch
+    {
+        TensorDatatype.Bool => InferenceDatatypes.Bool,
+        TensorDatatype.UInt8 => InferenceDatatypes.UInt8,
+        TensorDatatype.UInt16 => InferenceDatatypes.UInt16,
+        TensorDatatype.UInt32 => InferenceDatatypes.UInt32,
+        TensorDatatype.UInt64 => InferenceDatatypes.UInt64,
+        TensorDatatype.Int8 => InferenceDatatypes.Int8,
+        TensorDatatype.Int16 => InferenceDatatypes.Int16,
+        TensorDatatype.Int32 => InferenceDatatypes.Int32,
+        TensorDatatype.Int64 => InferenceDatatypes.Int64,
+        TensorDatatype.Fp16 => InferenceDatatypes.Fp16,
+        TensorDatatype.Fp32 => InferenceDatatypes.Fp32,
+        TensorDatatype.Fp64 => InferenceDatatypes.Fp64,
+        _ => InferenceDatatypes.Bytes,
+    };
+}

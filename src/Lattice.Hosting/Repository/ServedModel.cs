@@ -1,0 +1,82 @@
+using System.Collections.Frozen;
+using System.Threading.RateLimiting;
+using Lattice.Hosting.Models;
+using Lattice.Hosting.Routing;
+
+namespace Lattice.Hosting.Repository;
+
+/// <summary>One model the server hosts: its loader, its loaded versions (an immutable snapshot swapped atomically) and its bulkhead.</summary>
+internal sealed class ServedModel : IDisposable
+{
+    private volatile ModelSnapshot _snapshot = ModelSnapshot.Empty;
+
+    public ServedModel(string name, IModelLoader loader, BulkheadOptions bulkhead)
+    {
+        Name = name;
+        Loader = loader;
+        RetryAfterSeconds = bulkhead.RetryAfterSeconds;
+        Bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = bulkhead.MaxConcurrency,
+            QueueLimit = bulkhead.MaxQueue,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+    }
+
+    public string Name { get; }
+
+    public IModelLoader Loader { get; }
+
+    public ConcurrencyLimiter Bulkhead { get; }
+
+    public int RetryAfterSeconds { get; }
+
+    public ModelSnapshot Snapshot => _snapshot;
+
+    /// <summary>Versions refused at load, with the fingerprint of the files that failed (retried when they change).</summary>
+    public Dictionary<string, string> Refused { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests answered per version name; survives reloads of a version so the counter stays monotonic.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, RequestCount> RequestCounts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The last compiled route plan; rebuilt when the snapshot or the policy options change.</summary>
+    internal RoutePlan? CachedPlan { get; set; }
+
+    public void Publish(ModelSnapshot snapshot) => _snapshot = snapshot;
+
+    public void Dispose() => Bulkhead.Dispose();
+}
+
+/// <summary>The versions of a model that take traffic, immutable.</summary>
+internal sealed class ModelSnapshot
+{
+    public static readonly ModelSnapshot Empty = new([]);
+
+    public ModelSnapshot(IEnumerable<LoadedVersion> versions)
+    {
+        Ordered = [.. versions.OrderBy(v => v.VersionKey)];
+        ByVersion = Ordered.ToFrozenDictionary(v => v.Version, StringComparer.Ordinal);
+        VersionNames = [.. Ordered.Select(v => v.Version)];
+    }
+
+    /// <summary>Loaded versions, lowest first.</summary>
+    public LoadedVersion[] Ordered { get; }
+
+    public FrozenDictionary<string, LoadedVersion> ByVersion { get; }
+
+    public string[] VersionNames { get; }
+
+    public LoadedVersion? Latest => Ordered.Length == 0 ? null : Ordered[^1];
+
+    public bool IsEmpty => Ordered.Length == 0;
+}
+
+/// <summary>A request total bumped with one interlocked add on the hot path and read by an observable counter.</summary>
+internal sealed class RequestCount
+{
+    private long _value;
+
+    public long Value => Interlocked.Read(ref _value);
+
+    public void Increment() => Interlocked.Increment(ref _value);
+}

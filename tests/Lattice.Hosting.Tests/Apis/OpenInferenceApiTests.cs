@@ -1,0 +1,286 @@
+using System.Net;
+using System.Text.Json;
+using Lattice.Hosting.Tests.Support;
+
+namespace Lattice.Hosting.Tests.Apis;
+
+public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixture<DefaultServerFixture>
+{
+    private readonly HttpClient _client = sut.Client;
+
+    private const string TextRequest = """
+        {"id": "req-42", "inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "data": ["good positive day", "negative negative"]}]}
+        """;
+
+    [Fact]
+    public async Task ServerLive_Always_Returns200Live()
+    {
+        var (status, body, _) = await _client.GetJsonAsync("/v2/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(body.GetProperty("live").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ServerReady_AllModelsLoaded_Returns200Ready()
+    {
+        var (status, body, _) = await _client.GetJsonAsync("/v2/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(body.GetProperty("ready").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ServerMetadata_Get_ReturnsNameVersionAndExtensions()
+    {
+        var (status, body, _) = await _client.GetJsonAsync("/v2");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("lattice", body.GetProperty("name").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("version").GetString()));
+        Assert.Equal(JsonValueKind.Array, body.GetProperty("extensions").ValueKind);
+    }
+
+    [Fact]
+    public async Task ModelMetadata_WithoutVersion_DescribesTensorsAndListsVersions()
+    {
+        var (status, body, _) = await _client.GetJsonAsync("/v2/models/sentiment");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("sentiment", body.GetProperty("name").GetString());
+        Assert.Equal(["1", "2"], body.GetProperty("versions").EnumerateArray().Select(v => v.GetString()!));
+        Assert.Equal("lattice_keyword-test", body.GetProperty("platform").GetString());
+        var input = Assert.Single(body.GetProperty("inputs").EnumerateArray());
+        Assert.Equal("text", input.GetProperty("name").GetString());
+        Assert.Equal("BYTES", input.GetProperty("datatype").GetString());
+        Assert.Equal([-1], input.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+        var outputs = body.GetProperty("outputs").EnumerateArray().ToList();
+        Assert.Equal(["label", "score", "probabilities"], outputs.Select(o => o.GetProperty("name").GetString()!));
+        Assert.Equal([-1, 2], outputs[2].GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+    }
+
+    [Fact]
+    public async Task ModelMetadata_NumericModel_DescribesFp32Features()
+    {
+        var (status, body, _) = await _client.GetJsonAsync("/v2/models/linear/versions/1");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var input = Assert.Single(body.GetProperty("inputs").EnumerateArray());
+        Assert.Equal("FP32", input.GetProperty("datatype").GetString());
+        Assert.Equal([-1, 3], input.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+        var output = Assert.Single(body.GetProperty("outputs").EnumerateArray());
+        Assert.Equal("output", output.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("/v2/models/nope")]
+    [InlineData("/v2/models/nope/ready")]
+    [InlineData("/v2/models/sentiment/versions/9")]
+    [InlineData("/v2/models/sentiment/versions/9/ready")]
+    public async Task MetadataAndReady_UnknownModelOrVersion_Returns404ErrorObject(string path)
+    {
+        var (status, body, response) = await _client.GetJsonAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        AssertErrorShape(body, response);
+    }
+
+    [Theory]
+    [InlineData("GET", "/v2/models/sentiment/infer")]
+    [InlineData("POST", "/v2/models/sentiment/metadata")]
+    [InlineData("DELETE", "/v2/models/sentiment")]
+    public async Task UnknownEndpointOrMethod_UnderV2_Returns404ErrorObject(string method, string path)
+    {
+        var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        AssertErrorShape(body, response);
+    }
+
+    [Theory]
+    [InlineData("/v2/models/sentiment/ready")]
+    [InlineData("/v2/models/sentiment/versions/1/ready")]
+    public async Task ModelReady_Loaded_Returns200Ready(string path)
+    {
+        var (status, body, _) = await _client.GetJsonAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("sentiment", body.GetProperty("name").GetString());
+        Assert.True(body.GetProperty("ready").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Infer_BytesWithoutVersion_ReturnsEveryOutputWithShapesDatatypesIdAndVersion()
+    {
+        var (status, body, response) = await _client.PostAsync("/v2/models/sentiment/infer", TextRequest);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("sentiment", body.GetProperty("model_name").GetString());
+        Assert.Equal("2", body.GetProperty("model_version").GetString());
+        Assert.Equal("2", response.Headers.GetValues("X-Model-Version").Single());
+        Assert.Equal("req-42", body.GetProperty("id").GetString());
+        var outputs = body.GetProperty("outputs").EnumerateArray().ToDictionary(o => o.GetProperty("name").GetString()!);
+        Assert.Equal("BYTES", outputs["label"].GetProperty("datatype").GetString());
+        Assert.Equal(["positive", "negative"], outputs["label"].GetProperty("data").EnumerateArray().Select(d => d.GetString()!));
+        Assert.Equal([2], outputs["label"].GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+        Assert.Equal("FP32", outputs["score"].GetProperty("datatype").GetString());
+        Assert.Equal([2, 2], outputs["probabilities"].GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+        var probabilities = outputs["probabilities"].GetProperty("data").EnumerateArray().Select(d => d.GetSingle()).ToArray();
+        Assert.Equal(1f, probabilities[0] + probabilities[1], 3);
+        Assert.Equal(outputs["score"].GetProperty("data")[0].GetSingle(), probabilities[1]);
+    }
+
+    [Fact]
+    public async Task Infer_WithVersion_UsesThatVersion()
+    {
+        var (status, body, response) = await _client.PostAsync("/v2/models/sentiment/versions/1/infer", TextRequest);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("1", body.GetProperty("model_version").GetString());
+        Assert.Equal("explicit", response.Headers.GetValues("X-Lattice-Route").Single());
+    }
+
+    [Fact]
+    public async Task Infer_WithoutId_OmitsId()
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/sentiment/infer",
+            """{"inputs": [{"name": "text", "shape": [1, 1], "datatype": "BYTES", "data": [["positive"]]}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(body.TryGetProperty("id", out _));
+    }
+
+    [Fact]
+    public async Task Infer_OutputsSelection_ReturnsOnlyRequestedOutputsInOrder()
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/sentiment/infer",
+            """{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}], "outputs": [{"name": "score"}, {"name": "label", "parameters": {"binary_data": false}}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["score", "label"], body.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("name").GetString()!));
+    }
+
+    [Fact]
+    public async Task Infer_ScalarParameters_AreAccepted()
+    {
+        var (status, _, _) = await _client.PostAsync("/v2/models/sentiment/infer",
+            """{"parameters": {"priority": 1, "trace": true, "routing_key": "user-1"}, "inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "parameters": {"content_type": "str"}, "data": ["positive"]}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Theory]
+    [InlineData("FP32", "[[1, 2, 3], [0.5, 0, -1]]")]
+    [InlineData("FP64", "[1.0, 2.0, 3.0, 0.5, 0.0, -1.0]")]
+    [InlineData("FP16", "[1, 2, 3, 0.5, 0, -1]")]
+    [InlineData("INT32", "[1, 2, 3, 0, 0, -1]")]
+    [InlineData("INT64", "[1, 2, 3, 0, 0, -1]")]
+    [InlineData("INT8", "[1, 2, 3, 0, 0, -1]")]
+    [InlineData("UINT8", "[1, 2, 3, 0, 0, 1]")]
+    [InlineData("UINT64", "[1, 2, 3, 0, 0, 1]")]
+    [InlineData("BOOL", "[true, false, true, false, false, true]")]
+    public async Task Infer_NumericDatatypes_AreConvertedAndScored(string datatype, string data)
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/linear/infer",
+            $$"""{"inputs": [{"name": "input", "shape": [2, 3], "datatype": "{{datatype}}", "data": {{data}}}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var output = Assert.Single(body.GetProperty("outputs").EnumerateArray());
+        Assert.Equal("FP32", output.GetProperty("datatype").GetString());
+        Assert.Equal([2, 2], output.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()));
+        var values = output.GetProperty("data").EnumerateArray().Select(d => d.GetSingle()).ToArray();
+        var rows = JsonSerializer.Deserialize<JsonElement>(data).EnumerateArray().SelectMany(e => e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().ToArray() : new[] { e })
+            .Select(e => e.ValueKind switch { JsonValueKind.True => 1f, JsonValueKind.False => 0f, _ => e.GetSingle() }).ToArray();
+        Assert.Equal((1 * rows[0]) + (2 * rows[1]) + (3 * rows[2]), values[0], 3);
+        Assert.Equal(-rows[3] + rows[5], values[3], 3);
+    }
+
+    [Fact]
+    public async Task Infer_SingleRowShape_IsOneItem()
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/linear/infer",
+            """{"inputs": [{"name": "input", "shape": [3], "datatype": "FP32", "data": [1, 1, 1]}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([6f, 0f], body.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(d => d.GetSingle()));
+    }
+
+    [Theory]
+    [InlineData("sentiment", "{\"inputs\": [")]
+    [InlineData("sentiment", "[]")]
+    [InlineData("sentiment", "{}")]
+    [InlineData("sentiment", "{\"inputs\": []}")]
+    [InlineData("sentiment", "{\"id\": 42, \"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [1]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [2], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\", \"b\"]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [1]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"words\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"STRING\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [-1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": \"a\"}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\"}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [0], \"datatype\": \"BYTES\", \"data\": []}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}], \"outputs\": [{\"name\": \"logits\"}]}")]
+    [InlineData("sentiment", "{\"parameters\": {\"nested\": {\"a\": 1}}, \"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"INT32\", \"data\": [1, 2.5, 3]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"INT8\", \"data\": [1, 200, 3]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"UINT32\", \"data\": [1, -2, 3]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"BOOL\", \"data\": [1, 0, 1]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"FP32\", \"data\": [1, \"NaN\", 3]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"FP32\", \"data\": [1, 1e39, 3]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"FP32\", \"data\": [1, \"x\", 3]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 4], \"datatype\": \"FP32\", \"data\": [1, 2, 3, 4]}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"BYTES\", \"data\": [\"1\", \"2\", \"3\"]}]}")]
+    public async Task Infer_BadInput_Returns400ErrorObject(string model, string json)
+    {
+        var (status, body, response) = await _client.PostAsync($"/v2/models/{model}/infer", json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        AssertErrorShape(body, response);
+    }
+
+    [Fact]
+    public async Task Infer_EmptyBody_Returns400ErrorObject()
+    {
+        var (status, body, response) = await _client.PostAsync("/v2/models/sentiment/infer", "");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        AssertErrorShape(body, response);
+    }
+
+    [Theory]
+    [InlineData("/v2/models/nope/infer")]
+    [InlineData("/v2/models/sentiment/versions/9/infer")]
+    public async Task Infer_UnknownModelOrVersion_Returns404ErrorObject(string path)
+    {
+        var (status, body, response) = await _client.PostAsync(path, TextRequest);
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        AssertErrorShape(body, response);
+    }
+
+    [Fact]
+    public async Task Infer_ResponseDeserializesIntoContracts()
+    {
+        using var content = new StringContent(TextRequest, System.Text.Encoding.UTF8, "application/json");
+        var response = await _client.PostAsync("/v2/models/sentiment/infer", content, TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        var parsed = JsonSerializer.Deserialize(body, Lattice.Contracts.ContractsJsonContext.Default.InferenceResponse);
+
+        Assert.NotNull(parsed);
+        Assert.Equal("sentiment", parsed.ModelName);
+        Assert.Equal(3, parsed.Outputs.Count);
+    }
+
+    internal static void AssertErrorShape(JsonElement body, HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(JsonValueKind.Object, body.ValueKind);
+        var property = Assert.Single(body.EnumerateObject());
+        Assert.Equal("error", property.Name);
+        Assert.False(string.IsNullOrWhiteSpace(property.Value.GetString()));
+    }
+}
