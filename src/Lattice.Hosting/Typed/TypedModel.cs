@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -10,6 +11,7 @@ using Lattice.Hosting.Repository;
 using Lattice.Hosting.Routing;
 using Lattice.Hosting.Telemetry;
 using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
@@ -211,20 +213,6 @@ public sealed class TypedModel<TModel>
             type: refusal.IsLimit ? ModelServerProblemTypes.LimitExceeded : ModelServerProblemTypes.InvalidInput);
     }
 
-    /// <summary>The request's id: the one it carries, else the <c>X-Request-Id</c> header, else the trace id.</summary>
-    public static string RequestId(HttpContext context, string? requested)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (!string.IsNullOrEmpty(requested))
-        {
-            return requested;
-        }
-
-        return context.Request.Headers.TryGetValue("X-Request-Id", out var header) && header.Count > 0 && !string.IsNullOrEmpty(header[0])
-            ? header[0]!
-            : Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
-    }
-
     internal static RequestRefusal JsonRefusal(JsonException exception, ModelServerLimitsOptions limits)
     {
         if (exception.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
@@ -306,11 +294,39 @@ public sealed class TypedModel<TModel>
 
 /// <summary>A request body read as JSON: the value, or the ProblemDetails to answer with.</summary>
 public readonly record struct JsonBody<T>(T? Value, ProblemHttpResult? Problem)
-    where T : class;
+    where T : class
+{
+    /// <summary>True when the body was refused: answer with <see cref="Problem"/>.</summary>
+    [MemberNotNullWhen(true, nameof(Problem))]
+    [MemberNotNullWhen(false, nameof(Value))]
+    public bool Failed => Problem is not null || Value is null;
+}
 
-/// <summary>Resolves <see cref="TypedModel{TModel}"/> handles for a service's endpoints.</summary>
+/// <summary>Resolves <see cref="TypedModel{TModel}"/> handles and helps describe typed endpoints.</summary>
 public static class TypedModelExtensions
 {
+    /// <summary>The request's id: the one its body carries, else the <c>X-Request-Id</c> header, else the trace id.</summary>
+    public static string ResolveRequestId(this HttpContext context, string? requested)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (!string.IsNullOrEmpty(requested))
+        {
+            return requested;
+        }
+
+        return context.Request.Headers.TryGetValue("X-Request-Id", out var header) && header.Count > 0 && !string.IsNullOrEmpty(header[0])
+            ? header[0]!
+            : Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
+    }
+
+    /// <summary>Declares the ProblemDetails a typed model endpoint can answer with: 400, 404, 413, 429 and 503.</summary>
+    public static RouteHandlerBuilder ProducesModelProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
     /// <summary>
     /// The typed handle of model <paramref name="name"/>, registered with <c>AddModel</c> and a loader whose adapters
     /// implement <see cref="IModelAdapter{TModel}"/>. Resolve it once, when mapping endpoints.
