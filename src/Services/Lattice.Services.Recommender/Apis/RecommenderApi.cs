@@ -52,31 +52,14 @@ public static class RecommenderApi
         }
 
         var request = body.Value;
-
-        if (RecommenderOperations.CheckId(request.User, "user", model.Limits) is { } badUser)
-        {
-            return model.Refuse(badUser);
-        }
-
-        if (RecommenderOperations.ResolveK(request.K, options, out var k) is { } badK)
-        {
-            return model.Refuse(badK);
-        }
-
-        var call = await model.InvokeAsync(context, new RecommendationQuery([request.User], SimilarItems: false, k), RecommenderOperations.Lists, 1, cancellationToken);
-        if (!call.IsOk)
-        {
-            return call.ToProblem();
-        }
-
-        var result = call.Value[0];
-        return TypedResults.Ok(new RecommendationResponse
+        var (problem, result, version) = await ListAsync(model, options, context, request.User, "user", request.K, similarItems: false, cancellationToken);
+        return problem ?? (Results<Ok<RecommendationResponse>, ProblemHttpResult>)TypedResults.Ok(new RecommendationResponse
         {
             User = request.User,
-            Items = Items(result),
-            Source = RecommenderOperations.SourceName(result.Source),
+            Items = Items(result!),
+            Source = RecommenderOperations.SourceName(result!.Source),
             Model = model.Name,
-            Version = call.Version,
+            Version = version!,
             Id = context.ResolveRequestId(request.Id),
         });
     }
@@ -91,33 +74,33 @@ public static class RecommenderApi
         }
 
         var request = body.Value;
-
-        if (RecommenderOperations.CheckId(request.Item, "item", model.Limits) is { } badItem)
-        {
-            return model.Refuse(badItem);
-        }
-
-        if (RecommenderOperations.ResolveK(request.K, options, out var k) is { } badK)
-        {
-            return model.Refuse(badK);
-        }
-
-        var call = await model.InvokeAsync(context, new RecommendationQuery([request.Item], SimilarItems: true, k), RecommenderOperations.Lists, 1, cancellationToken);
-        if (!call.IsOk)
-        {
-            return call.ToProblem();
-        }
-
-        var result = call.Value[0];
-        return TypedResults.Ok(new SimilarItemsResponse
+        var (problem, result, version) = await ListAsync(model, options, context, request.Item, "item", request.K, similarItems: true, cancellationToken);
+        return problem ?? (Results<Ok<SimilarItemsResponse>, ProblemHttpResult>)TypedResults.Ok(new SimilarItemsResponse
         {
             Item = request.Item,
-            Items = Items(result),
-            Source = RecommenderOperations.SourceName(result.Source),
+            Items = Items(result!),
+            Source = RecommenderOperations.SourceName(result!.Source),
             Model = model.Name,
-            Version = call.Version,
+            Version = version!,
             Id = context.ResolveRequestId(request.Id),
         });
+    }
+
+    /// <summary>Checks the key and k, then computes one list on the routed version: the list and its version, or the problem.</summary>
+    private static async Task<(ProblemHttpResult? Problem, RecommendationResult? Result, string? Version)> ListAsync(
+        TypedModel<RecommenderModel> model, RecommenderServiceOptions options, HttpContext context, string key, string what, int? k, bool similarItems,
+        CancellationToken cancellationToken)
+    {
+        var refusal = RecommenderOperations.CheckId(key, what, model.Limits);
+        var resolved = options.DefaultK;
+        refusal ??= RecommenderOperations.ResolveK(k, options, out resolved);
+        if (refusal is { } invalid)
+        {
+            return (model.Refuse(invalid), null, null);
+        }
+
+        var call = await model.InvokeAsync(context, new RecommendationQuery([key], similarItems, resolved), RecommenderOperations.Lists, 1, cancellationToken);
+        return call.IsOk ? (null, call.Value[0], call.Version) : (call.ToProblem(), null, null);
     }
 
     internal static async Task<Results<Ok<RatingPredictionResponse>, ProblemHttpResult>> PredictRatingAsync(
