@@ -12,8 +12,15 @@ public static class SentimentServiceExtensions
     /// <summary>The task every version must declare in its metadata.</summary>
     public const string Task = "sentiment-analysis";
 
+    /// <summary>The default model is trained on SST-2, whose classes are 0 and 1; the API names them.</summary>
+    public static readonly IReadOnlyDictionary<string, string> LabelNames = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["0"] = "negative",
+        ["1"] = "positive",
+    };
+
     public static IHostApplicationBuilder AddSentimentModel(this IHostApplicationBuilder builder) =>
         builder.AddModelServer(server => server
-            .AddModel(ModelName, new TextClassifierLoader(new TextClassifierServing { ExpectedTask = Task }))
+            .AddModel(ModelName, new TextClassifierLoader(new TextClassifierServing { ExpectedTask = Task, LabelNames = LabelNames }))
             .WithTextClassificationApi());
 }
