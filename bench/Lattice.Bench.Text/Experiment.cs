@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Lattice.ML.Classification;
 using Lattice.ML.Datasets;
 using Lattice.ML.Evaluation;
 using Lattice.ML.Text;
@@ -114,7 +115,7 @@ internal static class Experiment
                 "val" => o with { ValidationFraction = double.Parse(value, inv) },
                 "refit" => o with { RefitOnAllData = bool.Parse(value) },
                 "mindf" => o with { MinDocumentFrequency = int.Parse(value, inv) },
-                "half" => o with { HalfPrecisionWeights = bool.Parse(value) },
+                "precision" => o with { WeightPrecision = Enum.Parse<WeightPrecision>(value, true) },
                 _ => throw new ArgumentException($"Unknown override '{key}'."),
             };
         }

@@ -1,5 +1,6 @@
 using System.Text;
 using Lattice.ML.Text;
+using Microsoft.Win32.SafeHandles;
 
 // Whole-process prediction over a file, one text per line, one label per output line: the counterpart
 // of `fasttext predict model.bin file` in bench/text.sh. Deliberately lean (raw handles, one reusable
@@ -25,8 +26,30 @@ void Mark(string phase)
 }
 
 Mark("runtime");
-var classifier = TextClassifier.Load(modelPath);
+var stop = Environment.GetEnvironmentVariable("LATTICE_STOP");
+if (stop == "start")
+{
+    return 0;
+}
+
+var file = Lattice.ML.ModelFiles.ModelFile.Load(modelPath);
+if (stop == "read")
+{
+    return 0;
+}
+
+var classifier = TextClassifier.FromModelFile(file);
 Mark("load");
+if (stop == "build")
+{
+    return 0;
+}
+
+if (stop == "one")
+{
+    classifier.PredictIndex("hello world");
+    return 0;
+}
 
 var labels = new byte[classifier.ClassCount][];
 for (var i = 0; i < labels.Length; i++)
@@ -34,12 +57,23 @@ for (var i = 0; i < labels.Length; i++)
     labels[i] = Encoding.UTF8.GetBytes("__label__" + classifier.Labels[i] + "\n");
 }
 
-var input = File.ReadAllBytes(inputPath);
+byte[] input;
+using (var handle = File.OpenHandle(inputPath))
+{
+    input = new byte[RandomAccess.GetLength(handle)];
+    var read = 0;
+    while (read < input.Length && RandomAccess.Read(handle, input.AsSpan(read), read) is var n and > 0)
+    {
+        read += n;
+    }
+}
+
 var chars = new char[4096];
 var output = new byte[1 << 16];
 var pending = 0;
 var count = 0;
-using var stdout = Console.OpenStandardOutput();
+// A raw stream on descriptor 1: System.Console's initialisation is not needed to write bytes.
+using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
 var start = 0;
 while (start < input.Length)
 {

@@ -5,7 +5,7 @@ namespace Lattice.Cli.Platform;
 
 /// <summary>
 /// The environment each process starts with: its address, the addresses of the services it calls
-/// (<c>Services__&lt;name&gt;__Urls__&lt;i&gt;</c>, read by ServiceDefaults' discovery), where its data lives,
+/// (<c>Services__&lt;name&gt;__Urls</c>, read by ServiceDefaults' discovery), where its data lives,
 /// and the supervisor's pid (a child stops itself if the supervisor dies, so nothing is orphaned).
 /// </summary>
 public static class PlatformEnvironment
@@ -17,15 +17,17 @@ public static class PlatformEnvironment
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(component);
         ArgumentNullException.ThrowIfNull(replica);
+        var assembly = component.AssemblyPath(plan.Configuration);
         var info = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = plan.RepositoryRoot,
+            // The build output holds the component's appsettings.json, so it is the content root.
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = false,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(component.AssemblyPath(plan.Configuration));
+        info.ArgumentList.Add(assembly);
         foreach (var (key, value) in Variables(plan, component, replica, adminKey))
         {
             info.Environment[key] = value;
@@ -56,12 +58,11 @@ public static class PlatformEnvironment
         if (component.Kind != ComponentKind.Service)
         {
             // The gateway and the orchestrator call services by name; discovery reads these.
+            // One ';'-separated string: it replaces a "Urls" string from appsettings.json, where indexed
+            // entries (Urls__0, Urls__1) would sit beside it and lose.
             foreach (var service in plan.Components.Where(c => c.Kind != ComponentKind.Gateway && c != component))
             {
-                foreach (var target in service.Replicas)
-                {
-                    variables[$"Services__{service.Name}__Urls__{target.Index}"] = target.Url.ToString().TrimEnd('/');
-                }
+                variables[$"Services__{service.Name}__Urls"] = string.Join(';', service.Replicas.Select(r => r.Url.ToString().TrimEnd('/')));
             }
         }
 

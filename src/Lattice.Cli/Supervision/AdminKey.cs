@@ -1,14 +1,19 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 
 namespace Lattice.Cli.Supervision;
 
 /// <summary>
-/// The platform's bootstrap admin API key: generated once (256 random bits, <c>lat_</c> prefix) and kept in
-/// <c>&lt;data&gt;/admin.key</c>, readable only by the user, so every <c>lattice up</c> uses the same key.
+/// The platform's bootstrap admin API key: generated once and kept in <c>&lt;data&gt;/admin.key</c>, readable only
+/// by the user, so every <c>lattice up</c> uses the same key. The format is the gateway's
+/// (<c>Lattice.Gateway.Auth.ApiKeyFormat</c>): <c>lat_</c> and 256 random bits in base64url, 47 characters.
 /// </summary>
 public static class AdminKey
 {
     public const string FileName = "admin.key";
+
+    private const string Prefix = "lat_";
+    private const int KeyLength = 47;
 
     public static string LoadOrCreate(string dataFolder)
     {
@@ -16,14 +21,14 @@ public static class AdminKey
         if (File.Exists(path))
         {
             var existing = File.ReadAllText(path).Trim();
-            if (existing.Length > 0)
+            if (existing.Length == KeyLength && existing.StartsWith(Prefix, StringComparison.Ordinal))
             {
                 return existing;
             }
         }
 
         Directory.CreateDirectory(dataFolder);
-        var key = "lat_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         File.WriteAllText(path, key + Environment.NewLine);
         if (!OperatingSystem.IsWindows())
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Xml.Linq;
 using Lattice.Cli.Platform;
 
 namespace Lattice.Cli.Supervision;
@@ -15,26 +16,45 @@ internal static class ProjectBuilder
         }
 
         var built = File.GetLastWriteTimeUtc(assembly);
-        // Any source of the component or of the libraries beside it (the src/ folder above it) newer than the output.
-        var sources = SourceRoot(component.ProjectFolder);
-        return Directory.EnumerateFiles(sources, "*.*", SearchOption.AllDirectories)
-            .Where(f => (f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal))
-                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Any(f => File.GetLastWriteTimeUtc(f) > built);
+        // Any source of the component, or of a project it references (transitively), newer than the output.
+        return ProjectFolders(Path.Combine(component.ProjectFolder, component.ProjectName + ".csproj"))
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
+            .Where(IsSource)
+            .Any(file => File.GetLastWriteTimeUtc(file) > built);
     }
 
-    private static string SourceRoot(string projectFolder)
+    /// <summary>The folder of a project and of every project it references, following ProjectReference items.</summary>
+    internal static IReadOnlySet<string> ProjectFolders(string projectFile)
     {
-        for (var directory = new DirectoryInfo(projectFolder); directory is not null; directory = directory.Parent)
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.GetFullPath(projectFile)]);
+        while (pending.Count > 0)
         {
-            if (directory.Name == "src")
+            var project = pending.Pop();
+            var folder = Path.GetDirectoryName(project)!;
+            if (!File.Exists(project) || !folders.Add(folder))
             {
-                return directory.FullName;
+                continue;
+            }
+
+            foreach (var reference in XDocument.Load(project).Descendants("ProjectReference"))
+            {
+                if (reference.Attribute("Include")?.Value is { } include)
+                {
+                    pending.Push(Path.GetFullPath(Path.Combine(folder, include.Replace('\\', Path.DirectorySeparatorChar))));
+                }
             }
         }
 
-        return projectFolder;
+        return folders;
+    }
+
+    private static bool IsSource(string file)
+    {
+        var separator = Path.DirectorySeparatorChar;
+        return (file.EndsWith(".cs", StringComparison.Ordinal) || file.EndsWith(".csproj", StringComparison.Ordinal) || file.EndsWith(".json", StringComparison.Ordinal))
+            && !file.Contains($"{separator}bin{separator}", StringComparison.Ordinal)
+            && !file.Contains($"{separator}obj{separator}", StringComparison.Ordinal);
     }
 
     /// <summary>Runs <c>dotnet build</c> for each project given; returns the failing project's output on failure.</summary>

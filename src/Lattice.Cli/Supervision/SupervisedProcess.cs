@@ -22,6 +22,7 @@ internal sealed class SupervisedProcess(
     private int _restarts;
     private DateTimeOffset? _startedAt;
     private int? _lastExitCode;
+    private bool _stopRequested;
 
     public ReplicaPlan Replica => replica;
 
@@ -57,6 +58,14 @@ internal sealed class SupervisedProcess(
         var backoff = plan.InitialBackoff;
         while (!stopping.IsCancellationRequested)
         {
+            lock (_lock)
+            {
+                if (_stopRequested)
+                {
+                    break;
+                }
+            }
+
             var started = timeProvider.GetTimestamp();
             Process process;
             try
@@ -81,7 +90,20 @@ internal sealed class SupervisedProcess(
                 break;
             }
 
+            lock (_lock)
+            {
+                if (_stopRequested)
+                {
+                    // StopAsync owns the process from here: it waits for the exit and disposes it.
+                    break;
+                }
+
+                _process = null;
+            }
+
             var exitCode = process.ExitCode;
+            var pid = process.Id;
+            process.Dispose();
             var upFor = timeProvider.GetElapsedTime(started);
             if (upFor >= plan.ResetAfter)
             {
@@ -89,8 +111,7 @@ internal sealed class SupervisedProcess(
             }
 
             SetPhase(ReplicaPhase.Restarting, exitCode);
-            logs.Supervisor($"{replica.DisplayName} (pid {process.Id}) exited with code {exitCode} after {upFor.TotalSeconds:0.0}s; restarting in {backoff.TotalMilliseconds:0} ms");
-            process.Dispose();
+            logs.Supervisor($"{replica.DisplayName} (pid {pid}) exited with code {exitCode} after {upFor.TotalSeconds:0.0}s; restarting in {backoff.TotalMilliseconds:0} ms");
             await DelayAsync(backoff, stopping);
             if (stopping.IsCancellationRequested)
             {
@@ -113,6 +134,8 @@ internal sealed class SupervisedProcess(
         lock (_lock)
         {
             process = _process;
+            _process = null;
+            _stopRequested = true;
             _phase = ReplicaPhase.Stopping;
         }
 
@@ -147,6 +170,10 @@ internal sealed class SupervisedProcess(
             // The process was never started or is already gone.
             SetPhase(ReplicaPhase.Stopped, null);
         }
+        finally
+        {
+            process.Dispose();
+        }
     }
 
     private Process Start()
@@ -175,6 +202,14 @@ internal sealed class SupervisedProcess(
         process.BeginErrorReadLine();
         lock (_lock)
         {
+            if (_stopRequested)
+            {
+                // Stop arrived while this one was starting: it must not outlive the supervisor.
+                process.Kill(entireProcessTree: true);
+                process.Dispose();
+                throw new InvalidOperationException("stopping");
+            }
+
             _process = process;
             _phase = ReplicaPhase.Starting;
             _startedAt = timeProvider.GetUtcNow();

@@ -155,7 +155,7 @@ internal sealed class ClusterRegistry
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Connect failures, timeouts and 5xx (not 501) count against a replica; 4xx and 429 are the caller's or a pacing answer.</summary>
+    /// <summary>Connect failures, timeouts and 5xx (not 501, 502, 504) count against a replica; 4xx and 429 are the caller's or a pacing answer.</summary>
     internal static bool IsBreakerFailure(Outcome<ForwardAttempt> outcome)
     {
         if (outcome.Exception is not null)
@@ -167,8 +167,14 @@ internal sealed class ClusterRegistry
         return ForwarderErrors.IsReplicaFailure(attempt.Error) || IsServerError(attempt.Response);
     }
 
+    /// <summary>
+    /// A 5xx that says the replica itself is unwell. 502 and 504 are not counted: they say a hop behind it failed
+    /// (the orchestrator answers them when a required pipeline step fails), and ejecting or breaking the replica
+    /// would fail every other request it could still serve. 501 is a missing feature, not a failure.
+    /// </summary>
     internal static bool IsServerError(HttpResponseMessage? response) =>
-        response is not null && (int)response.StatusCode >= 500 && response.StatusCode != System.Net.HttpStatusCode.NotImplemented;
+        response is not null && (int)response.StatusCode >= 500
+        && response.StatusCode is not (System.Net.HttpStatusCode.NotImplemented or System.Net.HttpStatusCode.BadGateway or System.Net.HttpStatusCode.GatewayTimeout);
 
     private IEnumerable<Measurement<int>> ObserveCircuits()
     {

@@ -34,11 +34,15 @@ internal abstract class LinearModel
     /// <summary>Writes bias + Σ values[i]·W[rows[i]] into scores (length ≥ <see cref="ClassCount"/>).</summary>
     public abstract void Score(ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> scores);
 
-    /// <summary>Rounds the weights to what a half-precision file holds, so memory and file agree.</summary>
-    public abstract void RoundToHalf();
+    /// <summary>How the weights are stored in the file (and, for 8-bit, in memory).</summary>
+    public abstract WeightPrecision Precision { get; }
+
+    /// <summary>A model whose in-memory weights are exactly what a file of the given precision holds,
+    /// so a trained model and its saved file predict the same.</summary>
+    public abstract LinearModel WithPrecision(WeightPrecision precision);
 
     /// <summary>Adds the weight sections to a model file.</summary>
-    public abstract void WriteTo(ModelFileWriter writer, bool halfPrecision);
+    public abstract void WriteTo(ModelFileWriter writer);
 
     /// <summary>Reads whichever storage the file holds.</summary>
     public static LinearModel ReadFrom(ModelFile file, int rows, int classes)
@@ -50,6 +54,11 @@ internal abstract class LinearModel
             throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' has an invalid bias or temperature.");
         }
 
+        if (file.Contains("weights_q8"))
+        {
+            return QuantizedLinearModel.Read(file, rows, bias, temperature[0]);
+        }
+
         return file.Contains("weights")
             ? DenseLinearModel.Read(file, rows, bias, temperature[0])
             : SparseLinearModel.Read(file, rows, bias, temperature[0]);
@@ -57,10 +66,7 @@ internal abstract class LinearModel
 
     /// <summary>Turns scores into calibrated probabilities (in place is allowed).</summary>
     public void ToProbabilities(ReadOnlySpan<float> scores, Span<float> probabilities) =>
-        Softmax(scores[..ClassCount], 1f / Temperature, probabilities[..ClassCount]);
-
-    public static void Softmax(ReadOnlySpan<float> scores, float inverseTemperature, Span<float> probabilities) =>
-        VectorMath.Softmax(scores, inverseTemperature, probabilities);
+        VectorMath.Softmax(scores[..ClassCount], 1f / Temperature, probabilities[..ClassCount]);
 
     protected static float[] ReadFloats(ModelFile file, string name)
     {
@@ -75,9 +81,12 @@ internal abstract class LinearModel
         return values;
     }
 
-    protected static void WriteFloats(ModelFileWriter writer, string name, float[] values, bool halfPrecision, params ReadOnlySpan<long> shape)
+    protected static WeightPrecision PrecisionOf(ModelFile file, string name) =>
+        file.GetSection(name).DataType == TensorDataType.Float16 ? WeightPrecision.Float16 : WeightPrecision.Float32;
+
+    protected static void WriteFloats(ModelFileWriter writer, string name, float[] values, WeightPrecision precision, params ReadOnlySpan<long> shape)
     {
-        if (halfPrecision)
+        if (precision == WeightPrecision.Float16)
         {
             var half = new Half[values.Length];
             TensorPrimitives.ConvertToHalf(values, half);
@@ -106,33 +115,56 @@ internal abstract class LinearModel
 /// <summary>Row-major [rows × classes] weights: the weights of one feature are contiguous.</summary>
 internal sealed class DenseLinearModel : LinearModel
 {
-    public DenseLinearModel(float[] weights, float[] bias, float temperature)
+    private readonly int _stride;
+
+    // Rows padded to the kernel's stride; the only copy of the weights (loading a model copies once).
+    private readonly float[] _padded;
+
+    public DenseLinearModel(ReadOnlySpan<float> weights, float[] bias, float temperature, WeightPrecision precision = WeightPrecision.Float32)
         : base(bias, temperature)
     {
-        ArgumentNullException.ThrowIfNull(weights);
         if (weights.Length % bias.Length != 0)
         {
             throw new ArgumentException("Weights must hold a whole number of rows.", nameof(weights));
         }
 
-        Weights = weights;
+        if (precision == WeightPrecision.Int8)
+        {
+            throw new ArgumentException("8-bit weights are a QuantizedLinearModel.", nameof(precision));
+        }
+
+        Precision = precision;
         _stride = RowKernel.Stride(bias.Length);
-        _padded = _stride == bias.Length ? weights : RowKernel.Pad(weights, bias.Length);
+        _padded = RowKernel.Pad(weights, bias.Length);
+        RowCount = weights.Length / bias.Length;
     }
 
-    private readonly int _stride;
-    private float[] _padded;
+    public override WeightPrecision Precision { get; }
 
-    public float[] Weights { get; }
+    public override int RowCount { get; }
 
-    public override int RowCount => Weights.Length / Bias.Length;
+    /// <summary>The weights as a row-major [rows × classes] copy (for saving and inspection).</summary>
+    public float[] Weights
+    {
+        get
+        {
+            var classes = Bias.Length;
+            var weights = new float[RowCount * classes];
+            for (var r = 0; r < RowCount; r++)
+            {
+                _padded.AsSpan(r * _stride, classes).CopyTo(weights.AsSpan(r * classes));
+            }
+
+            return weights;
+        }
+    }
 
     public override void Score(ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> scores)
     {
         var classes = Bias.Length;
         Bias.CopyTo(scores);
         scores = scores[..classes];
-        var weights = Weights.AsSpan();
+        var weights = _padded.AsSpan();
         if (classes == 2)
         {
             // Binary tasks: two running sums in registers.
@@ -166,24 +198,40 @@ internal sealed class DenseLinearModel : LinearModel
         accumulator[..classes].CopyTo(scores);
     }
 
-    public override void RoundToHalf()
+    public override LinearModel WithPrecision(WeightPrecision precision)
     {
-        Round(Weights);
-        _padded = _stride == Bias.Length ? Weights : RowKernel.Pad(Weights, Bias.Length);
+        switch (precision)
+        {
+            case WeightPrecision.Int8:
+                return QuantizedLinearModel.Quantize(this);
+            case WeightPrecision.Float16:
+                var weights = Weights;
+                Round(weights);
+                return new DenseLinearModel(weights, Bias, Temperature, precision);
+            default:
+                return new DenseLinearModel(Weights, Bias, Temperature, precision);
+        }
     }
 
-    public override void WriteTo(ModelFileWriter writer, bool halfPrecision)
+    public override void WriteTo(ModelFileWriter writer)
     {
-        WriteFloats(writer, "weights", Weights, halfPrecision, RowCount, ClassCount);
+        WriteFloats(writer, "weights", Weights, Precision, RowCount, ClassCount);
         WriteCommon(writer);
     }
 
     public static DenseLinearModel Read(ModelFile file, int rows, float[] bias, float temperature)
     {
-        var weights = ReadFloats(file, "weights");
-        return weights.Length == (long)rows * bias.Length
-            ? new DenseLinearModel(weights, bias, temperature)
-            : throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' has {weights.Length} weights, expected {rows} × {bias.Length}.");
+        var precision = PrecisionOf(file, "weights");
+        var count = file.GetSection("weights").ElementCount;
+        if (count != (long)rows * bias.Length)
+        {
+            throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' has {count} weights, expected {rows} × {bias.Length}.");
+        }
+
+        // Float32 weights go straight from the file's bytes into the padded rows: one copy, no temporary.
+        return precision == WeightPrecision.Float32
+            ? new DenseLinearModel(file.GetSpan<float>("weights"), bias, temperature, precision)
+            : new DenseLinearModel(ReadFloats(file, "weights"), bias, temperature, precision);
     }
 }
 
@@ -193,7 +241,8 @@ internal sealed class DenseLinearModel : LinearModel
 /// model ~10× smaller and faster to score than a dense matrix.</remarks>
 internal sealed class SparseLinearModel : LinearModel
 {
-    public SparseLinearModel(int[] rowStart, ushort[] classes, float[] deltas, float[] classBase, float[] bias, float temperature)
+    public SparseLinearModel(int[] rowStart, ushort[] classes, float[] deltas, float[] classBase, float[] bias, float temperature,
+        WeightPrecision precision = WeightPrecision.Float32)
         : base(bias, temperature)
     {
         ArgumentNullException.ThrowIfNull(rowStart);
@@ -225,6 +274,7 @@ internal sealed class SparseLinearModel : LinearModel
         Classes = classes;
         Deltas = deltas;
         ClassBase = classBase;
+        Precision = precision;
         _paddedBase = RowKernel.Pad(classBase, classBase.Length);
         (_rowInfo, _entries, _denseRows) = BuildLayout();
     }
@@ -233,10 +283,12 @@ internal sealed class SparseLinearModel : LinearModel
     // Count ≥ 0: that many (class, delta) entries at Offset, interleaved so a row is one cache line;
     // Count < 0: a busy row (a short n-gram shared by many classes), expanded to a full padded row at
     // slot -1 - Count and scored with the SIMD kernel, cheaper than scattering dozens of entries.
-    private RowInfo[] _rowInfo;
-    private Entry[] _entries;
-    private float[] _denseRows;
+    private readonly RowInfo[] _rowInfo;
+    private readonly Entry[] _entries;
+    private readonly float[] _denseRows;
     private readonly float[] _paddedBase;
+
+    public override WeightPrecision Precision { get; }
 
     public int[] RowStart { get; }
 
@@ -248,7 +300,6 @@ internal sealed class SparseLinearModel : LinearModel
 
     public override int RowCount => RowStart.Length - 1;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Score(ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> scores)
     {
         var classCount = Bias.Length;
@@ -341,17 +392,24 @@ internal sealed class SparseLinearModel : LinearModel
 
     private readonly record struct Entry(int Class, float Delta);
 
-    public override void RoundToHalf()
+    /// <summary>8-bit storage is not offered for sparse weights (they are few); it falls back to 16-bit.</summary>
+    public override LinearModel WithPrecision(WeightPrecision precision)
     {
-        Round(Deltas);
-        (_rowInfo, _entries, _denseRows) = BuildLayout();
+        if (precision == WeightPrecision.Float32)
+        {
+            return new SparseLinearModel(RowStart, Classes, Deltas, ClassBase, Bias, Temperature, precision);
+        }
+
+        var deltas = (float[])Deltas.Clone();
+        Round(deltas);
+        return new SparseLinearModel(RowStart, Classes, deltas, ClassBase, Bias, Temperature, WeightPrecision.Float16);
     }
 
-    public override void WriteTo(ModelFileWriter writer, bool halfPrecision)
+    public override void WriteTo(ModelFileWriter writer)
     {
         writer.Add<int>("row_start", RowStart);
         writer.Add<ushort>("row_classes", Classes);
-        WriteFloats(writer, "row_deltas", Deltas, halfPrecision);
+        WriteFloats(writer, "row_deltas", Deltas, Precision);
         writer.Add<float>("class_base", ClassBase);
         WriteCommon(writer);
     }
@@ -366,11 +424,97 @@ internal sealed class SparseLinearModel : LinearModel
 
         try
         {
-            return new SparseLinearModel(rowStart, file.ToArray<ushort>("row_classes"), ReadFloats(file, "row_deltas"), file.ToArray<float>("class_base"), bias, temperature);
+            return new SparseLinearModel(rowStart, file.ToArray<ushort>("row_classes"), ReadFloats(file, "row_deltas"), file.ToArray<float>("class_base"),
+                bias, temperature, PrecisionOf(file, "row_deltas"));
         }
         catch (ArgumentException ex)
         {
             throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' has inconsistent sparse weights ({ex.Message}).", ex);
         }
+    }
+}
+
+/// <summary>Dense weights stored as 8-bit integers with one scale per row (symmetric, absolute maximum).</summary>
+/// <remarks>A quarter of the memory of float weights: a 77-class intent model's weights fit in the L2
+/// cache, which makes scoring faster, and the file four times smaller. The per-row error is at most
+/// half a step (max |w| / 254), well below what changes a softmax decision in practice; the benchmark
+/// and the model card report accuracy of the quantised model itself.</remarks>
+internal sealed class QuantizedLinearModel : LinearModel
+{
+    private readonly int _stride;
+    private readonly sbyte[] _padded;
+
+    public QuantizedLinearModel(sbyte[] weights, float[] scales, float[] bias, float temperature)
+        : base(bias, temperature)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(scales);
+        if (weights.Length != (long)scales.Length * bias.Length)
+        {
+            throw new ArgumentException("Weights must hold one row per scale.", nameof(weights));
+        }
+
+        Weights = weights;
+        Scales = scales;
+        _stride = RowKernel.Stride(bias.Length);
+        _padded = RowKernel.Pad(weights, bias.Length);
+    }
+
+    public sbyte[] Weights { get; }
+
+    public float[] Scales { get; }
+
+    public override int RowCount => Scales.Length;
+
+    public override WeightPrecision Precision => WeightPrecision.Int8;
+
+    public static QuantizedLinearModel Quantize(DenseLinearModel model)
+    {
+        var classes = model.ClassCount;
+        var rows = model.RowCount;
+        var quantized = new sbyte[model.Weights.Length];
+        var scales = new float[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            var row = model.Weights.AsSpan(r * classes, classes);
+            var max = TensorPrimitives.MaxMagnitude<float>(row);
+            var scale = max > 0f ? MathF.Abs(max) / 127f : 0f;
+            scales[r] = scale;
+            for (var c = 0; c < classes; c++)
+            {
+                quantized[(r * classes) + c] = scale > 0f ? (sbyte)Math.Clamp(MathF.Round(row[c] / scale), -127f, 127f) : (sbyte)0;
+            }
+        }
+
+        return new QuantizedLinearModel(quantized, scales, model.Bias, model.Temperature);
+    }
+
+    public override void Score(ReadOnlySpan<int> rows, ReadOnlySpan<float> values, Span<float> scores)
+    {
+        var classes = Bias.Length;
+        var accumulator = RowKernel.GetScratch(_stride, 0).Accumulator.AsSpan(0, _stride);
+        accumulator.Clear();
+        Bias.CopyTo(accumulator);
+        RowKernel.AddRowsQ8(_padded, Scales, _stride, rows, values, accumulator);
+        accumulator[..classes].CopyTo(scores);
+    }
+
+    public override LinearModel WithPrecision(WeightPrecision precision) =>
+        precision == WeightPrecision.Int8 ? this : throw new InvalidOperationException("8-bit weights cannot be widened again.");
+
+    public override void WriteTo(ModelFileWriter writer)
+    {
+        writer.Add<sbyte>("weights_q8", Weights, RowCount, ClassCount);
+        writer.Add<float>("weight_scales", Scales);
+        WriteCommon(writer);
+    }
+
+    public static QuantizedLinearModel Read(ModelFile file, int rows, float[] bias, float temperature)
+    {
+        var weights = file.ToArray<sbyte>("weights_q8");
+        var scales = file.ToArray<float>("weight_scales");
+        return scales.Length == rows && weights.Length == (long)rows * bias.Length && scales.All(float.IsFinite)
+            ? new QuantizedLinearModel(weights, scales, bias, temperature)
+            : throw new ModelFileException(ModelFileError.Malformed, $"Model '{file.Metadata.Name}' has 8-bit weights that do not match {rows} rows × {bias.Length} classes.");
     }
 }

@@ -80,7 +80,7 @@ internal static class SoftmaxRegressionTrainer
             var rows = data.RowsOf(example);
             var values = data.ValuesOf(example);
             Score(weights, bias, rows, values, scores);
-            LinearModel.Softmax(scores, 1f, scores);
+            VectorMath.Softmax(scores, 1f, scores);
             var label = data.Labels[example];
             loss -= Math.Log(Math.Max(scores[label], 1e-12f));
             scores[label] -= 1f;
@@ -144,7 +144,7 @@ internal static class SoftmaxRegressionTrainer
         for (var i = 0; i < data.Count; i++)
         {
             Score(weights, bias, data.RowsOf(i), data.ValuesOf(i), scores);
-            LinearModel.Softmax(scores, 1f, scores);
+            VectorMath.Softmax(scores, 1f, scores);
             var label = data.Labels[i];
             loss -= Math.Log(Math.Max(scores[label], 1e-12f));
             if (TensorPrimitives.IndexOfMax<float>(scores) == label)

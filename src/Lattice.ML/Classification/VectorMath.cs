@@ -45,22 +45,6 @@ internal static class VectorMath
         return best;
     }
 
-    public static float Sum(ReadOnlySpan<float> values)
-    {
-        if (values.Length >= SimdThreshold)
-        {
-            return TensorPrimitives.Sum(values);
-        }
-
-        var sum = 0f;
-        foreach (var v in values)
-        {
-            sum += v;
-        }
-
-        return sum;
-    }
-
     // Feature-vector helpers stay scalar: vectors are short, and in a short-lived process the JIT cost of
     // the generic SIMD kernels exceeds what they save.
     public static float SumOfMagnitudes(ReadOnlySpan<float> values)

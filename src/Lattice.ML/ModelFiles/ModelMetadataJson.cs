@@ -122,10 +122,12 @@ internal static class ModelMetadataJson
 
                             break;
                         case "createdAt":
-                            var bytes = System.Text.Encoding.UTF8.GetBytes(As<string>(value, property));
-                            if (!Utf8Parser.TryParse(bytes, out createdAt, out var consumed, 'O') || consumed != bytes.Length)
+                            // Any ISO 8601 date with an offset: writers trim trailing zeros of the fraction
+                            // (System.Text.Json writes .972088, not .9720880), which the strict 'O' parser refuses.
+                            if (!DateTimeOffset.TryParse(As<string>(value, property), System.Globalization.CultureInfo.InvariantCulture,
+                                    System.Globalization.DateTimeStyles.RoundtripKind, out createdAt))
                             {
-                                throw new FormatException("createdAt is not an ISO 8601 round-trip date.");
+                                throw new FormatException("createdAt is not an ISO 8601 date.");
                             }
 
                             break;

@@ -15,8 +15,10 @@ namespace Lattice.ML.Text;
 /// </remarks>
 internal sealed class CharNormalizer
 {
-    private static readonly string?[]?[] Tables = new string?[]?[8];
-    private readonly string?[] _table;
+    // Per option combination, 256 lazily allocated blocks of 256 characters: a process that only sees
+    // Latin text touches one or two small blocks instead of a 512 KB table.
+    private static readonly string?[]?[]?[] Tables = new string?[]?[]?[8];
+    private readonly string?[]?[] _table;
     private readonly bool _nfkc;
     private readonly bool _fold;
     private readonly bool _digits;
@@ -30,7 +32,7 @@ internal sealed class CharNormalizer
         var table = Volatile.Read(ref Tables[index]);
         if (table is null)
         {
-            Interlocked.CompareExchange(ref Tables[index], new string?[char.MaxValue + 1], null);
+            Interlocked.CompareExchange(ref Tables[index], new string?[]?[256], null);
             table = Volatile.Read(ref Tables[index])!;
         }
 
@@ -79,7 +81,7 @@ internal sealed class CharNormalizer
                 continue;
             }
 
-            var mapped = _table[c] ?? Fill(c);
+            var mapped = _table[c >> 8]?[c & 0xFF] ?? Fill(c);
             if (written + mapped.Length > destination.Length)
             {
                 break;
@@ -148,7 +150,14 @@ internal sealed class CharNormalizer
         }
 
         var text = new string(chars);
-        _table[c] = text;
+        var block = Volatile.Read(ref _table[c >> 8]);
+        if (block is null)
+        {
+            Interlocked.CompareExchange(ref _table[c >> 8], new string?[256], null);
+            block = Volatile.Read(ref _table[c >> 8])!;
+        }
+
+        block[c & 0xFF] = text;
         return text;
     }
 }

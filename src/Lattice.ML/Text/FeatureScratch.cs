@@ -20,10 +20,9 @@ internal sealed class FeatureScratch
     public float[] Values = new float[2048];
     public int Length;
 
-    // Open-addressing table that de-duplicates rows in O(n); entries are valid when stamp == generation.
-    public int[] TableKeys = new int[4096];
-    public int[] TableSlot = new int[4096];
-    public int[] TableStamp = new int[4096];
+    // Open-addressing table that de-duplicates rows in O(n); an entry is valid when its stamp equals
+    // Generation, so the table never needs clearing between texts.
+    public TableEntry[] Table = new TableEntry[4096];
     public int Generation;
 
     public float[] Scores = new float[64];
@@ -34,6 +33,13 @@ internal sealed class FeatureScratch
         {
             Array.Resize(ref array, (int)Math.Min(Array.MaxLength, Math.Max(length, 2L * array.Length)));
         }
+    }
+
+    public struct TableEntry
+    {
+        public int Stamp;
+        public int Row;
+        public int Index;
     }
 
     public void EnsureTokens(int count)

@@ -66,59 +66,49 @@ internal sealed class FeatureSpace
             return;
         }
 
-        var buckets = scratch.Buckets.AsSpan(0, scratch.BucketCount);
-        var distinctBound = Math.Min(buckets.Length, _bucketOfRow.Length);
-        FeatureScratch.Ensure(ref scratch.Rows, distinctBound);
-        FeatureScratch.Ensure(ref scratch.Values, distinctBound);
-        var tableSize = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, distinctBound) * 2));
-        if (scratch.TableKeys.Length < tableSize)
+        // Pass 1 gathers the row of every occurrence: independent loads the CPU overlaps (the bucket
+        // table is megabytes, so each is a cache miss). Pass 2 de-duplicates in cache-resident memory.
+        var length = Gather(scratch);
+        var tableSize = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, length) * 2));
+        if (scratch.Table.Length < tableSize)
         {
-            scratch.TableKeys = new int[tableSize];
-            scratch.TableSlot = new int[tableSize];
-            scratch.TableStamp = new int[tableSize];
+            scratch.Table = new FeatureScratch.TableEntry[tableSize];
             scratch.Generation = 0;
         }
 
         if (++scratch.Generation == int.MaxValue)
         {
-            Array.Clear(scratch.TableStamp);
+            Array.Clear(scratch.Table);
             scratch.Generation = 1;
         }
 
         var generation = scratch.Generation;
-        var keys = scratch.TableKeys;
-        var slots = scratch.TableSlot;
-        var stamps = scratch.TableStamp;
+        var table = scratch.Table;
         var mask = tableSize - 1;
         var rows = scratch.Rows;
         var values = scratch.Values;
-        var rowOfBucket = _rowOfBucket;
-        var length = 0;
-        foreach (var bucket in buckets)
+        var distinct = 0;
+        for (var i = 0; i < length; i++)
         {
-            var row = rowOfBucket[bucket] - 1;
-            if (row < 0)
-            {
-                continue;
-            }
-
+            var row = rows[i];
             var probe = (int)(((uint)row * 0x9E3779B1u) >> 8) & mask;
             while (true)
             {
-                if (stamps[probe] != generation)
+                ref var entry = ref table[probe];
+                if (entry.Stamp != generation)
                 {
-                    stamps[probe] = generation;
-                    keys[probe] = row;
-                    slots[probe] = length;
-                    rows[length] = row;
-                    values[length] = 1f;
-                    length++;
+                    entry.Stamp = generation;
+                    entry.Row = row;
+                    entry.Index = distinct;
+                    rows[distinct] = row; // distinct <= i: compacting in place is safe
+                    values[distinct] = 1f;
+                    distinct++;
                     break;
                 }
 
-                if (keys[probe] == row)
+                if (entry.Row == row)
                 {
-                    values[slots[probe]] += 1f;
+                    values[entry.Index] += 1f;
                     break;
                 }
 
@@ -126,14 +116,15 @@ internal sealed class FeatureSpace
             }
         }
 
-        scratch.Length = length;
+        scratch.Length = distinct;
         if (!rawCounts)
         {
-            ApplyWeighting(rows.AsSpan(0, length), values.AsSpan(0, length));
+            ApplyWeighting(rows.AsSpan(0, distinct), values.AsSpan(0, distinct));
         }
     }
 
-    private void EncodeOccurrences(FeatureScratch scratch)
+    /// <summary>Writes the row of every occurrence with a row into <see cref="FeatureScratch.Rows"/>; returns how many.</summary>
+    private int Gather(FeatureScratch scratch)
     {
         var buckets = scratch.Buckets.AsSpan(0, scratch.BucketCount);
         FeatureScratch.Ensure(ref scratch.Rows, buckets.Length);
@@ -148,8 +139,13 @@ internal sealed class FeatureSpace
             length += row >= 0 ? 1 : 0;
         }
 
-        var values = scratch.Values.AsSpan(0, length);
-        values.Fill(_normalization == VectorNormalization.L1 && length > 0 ? 1f / length : 1f);
+        return length;
+    }
+
+    private void EncodeOccurrences(FeatureScratch scratch)
+    {
+        var length = Gather(scratch);
+        scratch.Values.AsSpan(0, length).Fill(_normalization == VectorNormalization.L1 && length > 0 ? 1f / length : 1f);
         scratch.Length = length;
     }
 

@@ -22,7 +22,7 @@ public sealed class TextClassifier
     private readonly LinearModel _model;
     private readonly string[] _labels;
 
-    internal TextClassifier(ModelMetadata metadata, TextFeaturizer featurizer, FeatureSpace space, LinearModel model, bool halfPrecisionWeights)
+    internal TextClassifier(ModelMetadata metadata, TextFeaturizer featurizer, FeatureSpace space, LinearModel model)
     {
         if (metadata.Labels.Count != model.ClassCount || space.RowCount != model.RowCount)
         {
@@ -34,7 +34,6 @@ public sealed class TextClassifier
         _space = space;
         _model = model;
         _labels = [.. metadata.Labels];
-        HalfPrecisionWeights = halfPrecisionWeights;
     }
 
     /// <summary>The model's metadata (name, version, task, labels, featuriser, metrics, …).</summary>
@@ -52,8 +51,8 @@ public sealed class TextClassifier
     /// <summary>Number of feature rows with weights.</summary>
     public int FeatureCount => _space.RowCount;
 
-    /// <summary>Whether the file stores weights as 16-bit floats (they are computed in 32 bits either way).</summary>
-    public bool HalfPrecisionWeights { get; }
+    /// <summary>How the model's weights are stored.</summary>
+    public WeightPrecision WeightPrecision => _model.Precision;
 
     internal LinearModel Model => _model;
 
@@ -101,7 +100,6 @@ public sealed class TextClassifier
         }
 
         var model = LinearModel.ReadFrom(file, bucketOfRow.Length, metadata.Labels.Count);
-        var half = file.Sections.Any(s => s.DataType == TensorDataType.Float16);
         FeatureSpace space;
         try
         {
@@ -112,7 +110,7 @@ public sealed class TextClassifier
             throw new ModelFileException(ModelFileError.Malformed, $"Model '{metadata.Name}' has an invalid feature index ({ex.Message}).", ex);
         }
 
-        return new TextClassifier(metadata, new TextFeaturizer(options), space, model, half);
+        return new TextClassifier(metadata, new TextFeaturizer(options), space, model);
     }
 
     /// <summary>Predicts class probabilities for one text into <paramref name="probabilities"/> (at least
@@ -184,7 +182,7 @@ public sealed class TextClassifier
             throw new ArgumentException("Labels cannot change.", nameof(metadata));
         }
 
-        return new TextClassifier(metadata, _featurizer, _space, _model, HalfPrecisionWeights);
+        return new TextClassifier(metadata, _featurizer, _space, _model);
     }
 
     /// <summary>Serialises the model into the Lattice model file format.</summary>
@@ -197,7 +195,7 @@ public sealed class TextClassifier
             writer.Add("idf", _space.Idf);
         }
 
-        _model.WriteTo(writer, HalfPrecisionWeights);
+        _model.WriteTo(writer);
         return writer;
     }
 

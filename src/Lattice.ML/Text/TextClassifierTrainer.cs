@@ -87,11 +87,8 @@ public static class TextClassifierTrainer
         }
 
         model.Temperature = temperature;
-        if (options.HalfPrecisionWeights)
-        {
-            // Round now, so the in-memory model predicts exactly what the saved file will.
-            model.RoundToHalf();
-        }
+        // Round now, so the in-memory model predicts exactly what the saved file will.
+        model = model.WithPrecision(options.WeightPrecision);
 
         var settings = new TextTrainingSettings(
             AlgorithmName(options.Algorithm),
@@ -117,7 +114,7 @@ public static class TextClassifierTrainer
             CreatedAt = (timeProvider ?? TimeProvider.System).GetUtcNow(),
         };
 
-        var classifier = new TextClassifier(metadata, featurizer, space, model, options.HalfPrecisionWeights);
+        var classifier = new TextClassifier(metadata, featurizer, space, model);
         return new TextClassifierTrainingResult(classifier, epochs, history.Select(h => new TrainingEpoch(h.Epoch, h.TrainLoss, h.ValidationLoss, h.ValidationAccuracy)).ToList());
     }
 

@@ -44,8 +44,8 @@ public sealed record TextClassifierTrainingOptions
     /// <summary>Features seen in fewer training texts than this get no weights (smaller model). Default 1.</summary>
     public int MinDocumentFrequency { get; init; } = 1;
 
-    /// <summary>Store weights as 16-bit floats, halving the file (predictions change by less than 1e-3). Default false.</summary>
-    public bool HalfPrecisionWeights { get; init; }
+    /// <summary>How weights are stored; the trained model is rounded to it so it predicts exactly what its file will. Default 32-bit.</summary>
+    public WeightPrecision WeightPrecision { get; init; } = WeightPrecision.Float32;
 
     /// <summary>Seed for the validation split. Default 42.</summary>
     public int Seed { get; init; } = 42;

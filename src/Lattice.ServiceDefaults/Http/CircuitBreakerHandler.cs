@@ -89,11 +89,12 @@ internal sealed class UpstreamCircuitBreakers
     private static string KeyOf(Uri upstream) => upstream.Scheme + "://" + upstream.Authority;
 
     // 4xx are the caller's fault and 429 is the upstream pacing us: neither says the upstream is unhealthy.
+    // 502 and 504 say a hop behind the upstream failed, 501 is a missing feature: not counted either.
     private static bool IsUpstreamFailure(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
     {
         HttpRequestException or TimeoutRejectedException => true,
         null => outcome.Result!.StatusCode >= HttpStatusCode.InternalServerError
-            && outcome.Result.StatusCode != HttpStatusCode.NotImplemented,
+            && outcome.Result.StatusCode is not (HttpStatusCode.NotImplemented or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout),
         _ => false,
     };
 }

@@ -126,4 +126,38 @@ public sealed class TrainerTests
             Assert.Equal(expected, accumulator[c], 4);
         }
     }
+
+    [Fact]
+    public void RowKernel_AddRowsQ8_MatchesScalarSum()
+    {
+        const int Classes = 77;
+        var stride = RowKernel.Stride(Classes);
+        var random = new Random(12);
+        var weights = Enumerable.Range(0, 40 * Classes).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        var scales = Enumerable.Range(0, 40).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] rows = [0, 39, 5, 5];
+        float[] values = [1f, -0.5f, 2f, 0.25f];
+        var accumulator = new float[stride];
+
+        RowKernel.AddRowsQ8(RowKernel.Pad(weights, Classes), scales, stride, rows, values, accumulator);
+
+        for (var c = 0; c < Classes; c++)
+        {
+            var expected = 0f;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                expected += values[i] * scales[rows[i]] * weights[(rows[i] * Classes) + c];
+            }
+
+            Assert.Equal(expected, accumulator[c], 3);
+        }
+    }
+
+    [Fact]
+    public void RowKernel_RowOutOfRange_Throws()
+    {
+        var matrix = new float[RowKernel.Stride(20) * 3];
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => RowKernel.AddRows(matrix, RowKernel.Stride(20), [3], [1f], new float[RowKernel.Stride(20)]));
+    }
 }

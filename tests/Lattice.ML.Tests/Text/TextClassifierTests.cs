@@ -1,3 +1,4 @@
+using Lattice.ML.Classification;
 using Lattice.ML.Datasets;
 using Lattice.ML.ModelFiles;
 using Lattice.ML.Tests.TestSupport;
@@ -60,12 +61,13 @@ public sealed class TextClassifierTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Save_ThenLoad_PredictsExactlyTheSame(bool halfPrecision)
+    [InlineData(WeightPrecision.Float32)]
+    [InlineData(WeightPrecision.Float16)]
+    [InlineData(WeightPrecision.Int8)]
+    public void Save_ThenLoad_PredictsExactlyTheSame(WeightPrecision precision)
     {
         var data = TestData.EveryNth(TestData.Spam.Train, 2);
-        var options = TextTaskPresets.For("spam") with { HalfPrecisionWeights = halfPrecision };
+        var options = TextTaskPresets.For("spam") with { WeightPrecision = precision };
         var trained = TextClassifierTrainer.Train(data, TestData.Spam.Labels, options).Classifier;
         var path = Path.Combine(Path.GetTempPath(), $"lattice-{Guid.NewGuid():N}.lattice");
         try
