@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+using Lattice.ML.Forecasting;
+using Microsoft.Extensions.Options;
+
+namespace Lattice.Services.Forecast;
+
+/// <summary>Request limits and defaults of the forecast service (section <c>Lattice:Forecast</c>).</summary>
+/// <remarks>
+/// A series must also fit in the server's <c>Lattice:ModelServer:Limits:MaxRequestBodyBytes</c> (4 MiB in this
+/// service's appsettings, about 100,000 values at 40 bytes each at most); a larger body is refused with 413
+/// before it is read, so a 10-million-point series costs nothing.
+/// </remarks>
+public sealed class ForecastServiceOptions
+{
+    public const string SectionName = "Lattice:Forecast";
+
+    /// <summary>Longest series accepted; longer is 400 <c>limit-exceeded</c>. Default 100,000 (the forecaster's own limit).</summary>
+    [Range(1, ForecastLimits.MaxSeriesLength)]
+    public int MaxSeriesLength { get; set; } = ForecastLimits.MaxSeriesLength;
+
+    /// <summary>Longest horizon accepted; longer is 400 <c>limit-exceeded</c>. Default 1,000.</summary>
+    [Range(1, ForecastLimits.MaxHorizon)]
+    public int MaxHorizon { get; set; } = 1000;
+
+    /// <summary>Interval levels (percent, each in (0, 100), at most 10) when a request gives none. Unset: 80 and 95.</summary>
+    public IReadOnlyList<double>? DefaultLevels { get; set; }
+
+    /// <summary>The default levels in effect.</summary>
+    public IReadOnlyList<double> EffectiveLevels => DefaultLevels ?? [80, 95];
+}
+
+/// <summary>Checks the default levels, which data annotations cannot reach.</summary>
+internal sealed class ForecastServiceOptionsValidator : IValidateOptions<ForecastServiceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ForecastServiceOptions options)
+    {
+        var levels = options.EffectiveLevels;
+        return levels.Count <= ForecastLimits.MaxLevels && levels.All(l => l is > 0 and < 100)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"{ForecastServiceOptions.SectionName}:DefaultLevels must hold at most {ForecastLimits.MaxLevels} levels, each strictly between 0 and 100 (was [{string.Join(", ", levels)}]).");
+    }
+}
