@@ -60,7 +60,11 @@ public static class ServiceDefaultsExtensions
         builder.Services.TryAddTransient<RetryHandler>();
         builder.Services.TryAddTransient<ServiceDiscoveryHandler>();
         builder.Services.TryAddTransient<CircuitBreakerHandler>();
+        // IHttpClientFactory's default logging handlers open a log scope and time every call even when their
+        // Information-level lines are filtered out; the client spans and http.client.request.duration already
+        // say what they would (profiled at about 5 % of the orchestrator's CPU under load).
         builder.Services.ConfigureHttpClientDefaults(http => http
+            .RemoveAllLoggers()
             .AddHttpMessageHandler<RetryHandler>()
             .AddHttpMessageHandler<ServiceDiscoveryHandler>()
             .AddHttpMessageHandler<CircuitBreakerHandler>());

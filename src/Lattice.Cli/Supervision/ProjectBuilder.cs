@@ -15,12 +15,27 @@ internal static class ProjectBuilder
             return true;
         }
 
-        var built = File.GetLastWriteTimeUtc(assembly);
-        // Any source of the component, or of a project it references (transitively), newer than the output.
-        return ProjectFolders(Path.Combine(component.ProjectFolder, component.ProjectName + ".csproj"))
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories))
-            .Where(IsSource)
-            .Any(file => File.GetLastWriteTimeUtc(file) > built);
+        // Each project of the closure against its own assembly in the component's output folder: a referenced
+        // project whose change leaves its public surface alone is rebuilt and copied there, while the component's
+        // own assembly is not recompiled (reference assemblies), so one timestamp for all would always look stale.
+        var output = Path.GetDirectoryName(assembly)!;
+        foreach (var folder in ProjectFolders(Path.Combine(component.ProjectFolder, component.ProjectName + ".csproj")))
+        {
+            var project = Directory.EnumerateFiles(folder, "*.csproj").FirstOrDefault();
+            var built = project is null ? null : Path.Combine(output, Path.GetFileNameWithoutExtension(project) + ".dll");
+            if (built is null || !File.Exists(built))
+            {
+                return true;
+            }
+
+            var builtAt = File.GetLastWriteTimeUtc(built);
+            if (Directory.EnumerateFiles(folder, "*.*", SearchOption.AllDirectories).Where(IsSource).Any(file => File.GetLastWriteTimeUtc(file) > builtAt))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The folder of a project and of every project it references, following ProjectReference items.</summary>

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lattice.Orchestrator.Expressions;
@@ -159,6 +157,22 @@ internal sealed partial class PipelineExecutor(
         };
     }
 
+    private static ReadOnlyMemory<byte> Utf8Json(JsonNode? body)
+    {
+        if (body is null)
+        {
+            return "null"u8.ToArray();
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            body.WriteTo(writer);
+        }
+
+        return buffer.WrittenMemory;
+    }
+
     private async Task<(StepFailure Failure, JsonNode? Output, string? Version, string? Error)> CallAsync(
         StepDefinition step, JsonNode? body, CancellationToken deadline)
     {
@@ -167,14 +181,13 @@ internal sealed partial class PipelineExecutor(
         activity?.SetTag("lattice.service", step.Service);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         timeout.CancelAfter(step.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("http://" + step.Service + step.Path))
-        {
-            Content = new StringContent(body?.ToJsonString() ?? "null", Encoding.UTF8, "application/json"),
-        };
+        var content = new ReadOnlyMemoryContent(Utf8Json(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
+        using var request = new HttpRequestMessage(HttpMethod.Post, step.Address) { Content = content };
 
         // Predictions have no side effects, so a transient failure may be retried within the step's timeout.
         request.MarkSafeToRetry();
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.TryAddWithoutValidation("Accept", "application/json");
         try
         {
             var client = httpClientFactory.CreateClient(HttpClientName);

@@ -62,6 +62,11 @@ public sealed class StepDefinition
     /// <summary>The typed API path called with POST, e.g. <c>/v1/sentiment</c>; null for a value step.</summary>
     public string? Path { get; init; }
 
+    /// <summary>The logical address called, <c>http://{Service}{Path}</c> (service discovery resolves the host); built once.</summary>
+    public Uri Address => _address ??= new Uri("http://" + Service + Path);
+
+    private Uri? _address;
+
     /// <summary>A value step computes its output from this template instead of calling a service.</summary>
     public ValueTemplate? Value { get; init; }
 

@@ -47,11 +47,15 @@ internal static class TelemetryExtensions
     private static TracerProvider BuildTracerProvider(IServiceProvider services, string applicationName)
     {
         var options = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        var export = OtlpConfigured(services.GetRequiredService<IConfiguration>());
+        // Without an exporter, recording spans only costs time: the always-off sampler still creates propagation-only
+        // activities, so trace ids reach logs and traceparent reaches the next hop.
+        Sampler sampler = export ? new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SamplingRatio)) : new AlwaysOffSampler();
         var tracing = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(Resource(services, applicationName))
-            .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SamplingRatio)))
+            .SetSampler(sampler)
             .AddSource(LatticeTelemetry.AspNetCoreSource, LatticeTelemetry.HttpClientSource, LatticeTelemetry.Prefix + "*");
-        if (OtlpConfigured(services.GetRequiredService<IConfiguration>()))
+        if (export)
         {
             tracing.AddOtlpExporter();
         }
@@ -61,10 +65,12 @@ internal static class TelemetryExtensions
 
     private static MeterProvider BuildMeterProvider(IServiceProvider services, string applicationName)
     {
+        var options = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        var excluded = options.PublishAllMeters ? [] : options.ExcludedMetrics.ToHashSet(StringComparer.Ordinal);
         var metrics = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(Resource(services, applicationName))
             .AddMeter("*")
-            .AddView(SecondsHistogramView)
+            .AddView(instrument => excluded.Contains(instrument.Meter.Name) || excluded.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : SecondsHistogramView(instrument))
             .AddReader(services.GetRequiredService<PrometheusScraper>().Reader);
         if (OtlpConfigured(services.GetRequiredService<IConfiguration>()))
         {

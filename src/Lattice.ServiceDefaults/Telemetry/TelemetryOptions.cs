@@ -17,7 +17,22 @@ public sealed class TelemetryOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan ScrapeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Trace sampling ratio for root spans (1 = all); children follow their parent's decision.</summary>
+    /// <summary>
+    /// Meters (by meter name) and instruments (by instrument name) left out of /metrics and OTLP. By default the
+    /// three that record on every buffer rent, route match or pooled-connection state flip (Kestrel's memory pool,
+    /// ASP.NET Core routing, HttpClient's <c>http.client.open_connections</c>), which cost more per request than
+    /// they tell. Configured entries are added to these; <see cref="PublishAllMeters"/> turns the exclusion off.
+    /// </summary>
+    public IList<string> ExcludedMetrics { get; } = ["Microsoft.AspNetCore.MemoryPool", "Microsoft.AspNetCore.Routing", "http.client.open_connections"];
+
+    /// <summary>Publish every meter in the process, ignoring <see cref="ExcludedMetrics"/>.</summary>
+    public bool PublishAllMeters { get; set; }
+
+    /// <summary>
+    /// Trace sampling ratio for root spans (1 = all) when an OTLP endpoint is configured; children follow their
+    /// parent's decision. Without an exporter no span is recorded (nothing would read it); trace ids still exist
+    /// and propagate, so logs and downstream services keep the caller's trace.
+    /// </summary>
     [Range(0.0, 1.0)]
     public double SamplingRatio { get; set; } = 1.0;
 }

@@ -62,4 +62,57 @@ public sealed class MetricsEndpointTests
         Assert.Contains("lattice_test_ratio 0.25", text, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Metrics_ByDefault_LeaveOutPerOperationMetersAndConfiguredOnes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await TestApps.StartAsync(
+            MapCounters,
+            settings: new Dictionary<string, string?> { ["Lattice:Telemetry:ExcludedMetrics:0"] = "lattice.test.hidden" });
+        var text = await ScrapeAfterTrafficAsync(app, ct);
+
+        Assert.Contains("http_server_request_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.Contains("lattice_test_shown_total", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("lattice_test_hidden", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_memory_pool_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_routing_match_attempts", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_PublishAllMeters_IncludesTheDefaultExclusions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await TestApps.StartAsync(
+            MapCounters,
+            settings: new Dictionary<string, string?>
+            {
+                ["Lattice:Telemetry:ExcludedMetrics:0"] = "lattice.test.hidden",
+                ["Lattice:Telemetry:PublishAllMeters"] = "true",
+            });
+        var text = await ScrapeAfterTrafficAsync(app, ct);
+
+        Assert.Contains("lattice_test_hidden_total", text, StringComparison.Ordinal);
+        Assert.Contains("aspnetcore_routing_match_attempts", text, StringComparison.Ordinal);
+    }
+
+    private static void MapCounters(WebApplication app)
+    {
+        var meter = app.Services.GetRequiredService<IMeterFactory>().Create("Lattice.Tests.Excluded");
+        var shown = meter.CreateCounter<long>("lattice.test.shown");
+        var hidden = meter.CreateCounter<long>("lattice.test.hidden");
+        app.MapGet("/count", () =>
+        {
+            shown.Add(1);
+            hidden.Add(1);
+            return Results.Ok();
+        });
+    }
+
+    private static async Task<string> ScrapeAfterTrafficAsync(KestrelApp app, CancellationToken ct)
+    {
+        using var client = app.CreateClient();
+        (await client.GetAsync("/count", ct)).EnsureSuccessStatusCode();
+        return await client.GetStringAsync("/metrics", ct);
+    }
 }
