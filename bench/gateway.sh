@@ -227,7 +227,7 @@ if [[ ${RECORD:-0} == 1 ]]; then
         echo "## gateway (\`bench/gateway.sh\`), $(date -u +%Y-%m-%d), commit \`$(git rev-parse --short HEAD)\`$dirty"
         echo
         echo "Upstream: **$UPSTREAM**$([[ $UPSTREAM == stub ]] && echo ' (bench/Lattice.Bench.SentimentStub: same route, response shape and size as the sentiment service, no model work)'). wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS interleaved rounds, medians; $(nproc) cores shared with other work."
-        echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (tracing sampled at 1.0, /metrics)."
+        echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (no OTLP exporter, so spans propagate but are not recorded; /metrics)."
         echo "nginx $(nginx -v 2>&1 | sed 's|nginx version: nginx/||'): worker_processes auto, keepalive 128 to the upstream, access_log off."
         echo
         echo "| target | rps | p50 (us) | p99 (us) | proxy CPU per request (us) |"
