@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.RateLimiting;
 using Lattice.Hosting.Models;
 using Lattice.Hosting.Predictions;
 using Lattice.Hosting.Repository;
@@ -128,7 +127,7 @@ internal sealed partial class ModelExecutor(
     public ValueTask<InferenceResult> ExecuteAsync(ServedModel model, RouteResult route, ModelInput[] inputs, float[] outputs, CancellationToken cancellationToken)
     {
         var version = route.Version!;
-        var lease = model.Bulkhead.AttemptAcquire();
+        var lease = model.Bulkhead.TryEnter();
         if (lease.IsAcquired && version.Batcher is null)
         {
             // The common case runs synchronously: no state machine, no thread hop.
@@ -144,7 +143,7 @@ internal sealed partial class ModelExecutor(
         return ExecuteSlowAsync(model, route, inputs, outputs, lease, cancellationToken);
     }
 
-    private async ValueTask<InferenceResult> ExecuteSlowAsync(ServedModel model, RouteResult route, ModelInput[] inputs, float[] outputs, RateLimitLease lease, CancellationToken cancellationToken)
+    private async ValueTask<InferenceResult> ExecuteSlowAsync(ServedModel model, RouteResult route, ModelInput[] inputs, float[] outputs, BulkheadLease lease, CancellationToken cancellationToken)
     {
         var version = route.Version!;
         try
@@ -152,7 +151,7 @@ internal sealed partial class ModelExecutor(
             if (!lease.IsAcquired)
             {
                 lease.Dispose();
-                lease = await model.Bulkhead.AcquireAsync(1, cancellationToken);
+                lease = await model.Bulkhead.EnterAsync(cancellationToken);
                 if (!lease.IsAcquired)
                 {
                     RecordError(model.Name, version.Version, HostingTags.ErrorKinds.Overloaded);
@@ -244,7 +243,7 @@ internal sealed partial class ModelExecutor(
         {
             try
             {
-                using var lease = model.Bulkhead.AttemptAcquire();
+                using var lease = model.Bulkhead.TryEnter();
                 if (!lease.IsAcquired || shadow.Signature.OutputWidth != primary.Signature.OutputWidth)
                 {
                     outcome = "dropped";

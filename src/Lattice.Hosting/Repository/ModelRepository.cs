@@ -301,7 +301,7 @@ internal sealed partial class ModelRepository : IDisposable
     {
         foreach (var model in Models.Values)
         {
-            long depth = model.Bulkhead.GetStatistics()?.CurrentQueuedCount ?? 0;
+            long depth = model.Bulkhead.QueueDepth;
             foreach (var version in model.Snapshot.Ordered)
             {
                 depth += version.Batcher?.QueueDepth ?? 0;

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using System.Threading.RateLimiting;
+using Lattice.Hosting.Execution;
 using Lattice.Hosting.Models;
 using Lattice.Hosting.Routing;
 
@@ -15,19 +15,14 @@ internal sealed class ServedModel : IDisposable
         Name = name;
         Loader = loader;
         RetryAfterSeconds = bulkhead.RetryAfterSeconds;
-        Bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = bulkhead.MaxConcurrency,
-            QueueLimit = bulkhead.MaxQueue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        Bulkhead = new Bulkhead(bulkhead.MaxConcurrency, bulkhead.MaxQueue);
     }
 
     public string Name { get; }
 
     public IModelLoader Loader { get; }
 
-    public ConcurrencyLimiter Bulkhead { get; }
+    public Bulkhead Bulkhead { get; }
 
     public int RetryAfterSeconds { get; }
 

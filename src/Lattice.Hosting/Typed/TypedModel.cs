@@ -93,11 +93,11 @@ public sealed class TypedModel<TModel>
         var chosen = route.Version!;
         try
         {
-            var lease = Served.Bulkhead.AttemptAcquire();
+            var lease = Served.Bulkhead.TryEnter();
             if (!lease.IsAcquired)
             {
                 lease.Dispose();
-                lease = await Served.Bulkhead.AcquireAsync(1, cancellationToken);
+                lease = await Served.Bulkhead.EnterAsync(cancellationToken);
                 if (!lease.IsAcquired)
                 {
                     lease.Dispose();
@@ -250,7 +250,7 @@ public sealed class TypedModel<TModel>
         {
             try
             {
-                using var lease = Served.Bulkhead.AttemptAcquire();
+                using var lease = Served.Bulkhead.TryEnter();
                 if (!lease.IsAcquired)
                 {
                     outcome = "dropped";

@@ -41,9 +41,11 @@ public sealed class BulkheadTests
         Assert.Equal(HttpStatusCode.OK, queuedStatus);
     }
 
+    // Max, not first: every in-process test app's meters are visible to every app's MeterProvider (AddMeter("*")
+    // listens process-wide), so a parallel test's idle "sentiment" model can print its own series first.
     private static int QueueDepth(string metrics) =>
         metrics.Split('\n')
             .Where(l => l.StartsWith("lattice_hosting_queue_depth{", StringComparison.Ordinal) && l.Contains("model=\"sentiment\"", StringComparison.Ordinal))
             .Select(l => (int)double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture))
-            .DefaultIfEmpty(-1).First();
+            .DefaultIfEmpty(-1).Max();
 }
