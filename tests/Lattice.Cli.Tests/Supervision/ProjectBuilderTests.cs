@@ -1,0 +1,97 @@
+using Lattice.Cli.Platform;
+using Lattice.Cli.Supervision;
+
+namespace Lattice.Cli.Tests.Supervision;
+
+/// <summary>When <c>lattice up</c> rebuilds a component: a temporary tree of two projects, one referencing the other.</summary>
+public sealed class ProjectBuilderTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("lattice-stale-").FullName;
+    private readonly DateTime _past = DateTime.UtcNow.AddHours(-2);
+
+    public ProjectBuilderTests()
+    {
+        Write("Lib/Lib.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\" />", _past);
+        Write("Lib/Code.cs", "class Code {}", _past);
+        Write("App/App.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\"><ItemGroup><ProjectReference Include=\"../Lib/Lib.csproj\" /></ItemGroup></Project>", _past);
+        Write("App/Program.cs", "class Program {}", _past);
+    }
+
+    [Fact]
+    public void IsStale_NoOutput_IsStale() => Assert.True(ProjectBuilder.IsStale(Plan(), Component()));
+
+    [Fact]
+    public void IsStale_OutputNewerThanEverySource_IsNotStale()
+    {
+        Built("App.dll", _past.AddMinutes(10));
+        Built("Lib.dll", _past.AddMinutes(10));
+
+        Assert.False(ProjectBuilder.IsStale(Plan(), Component()));
+    }
+
+    [Fact]
+    public void IsStale_ReferencedProjectRebuiltWithoutTouchingTheComponentAssembly_IsNotStale()
+    {
+        // A change inside Lib that keeps its public surface: Lib.dll is rebuilt and copied, App.dll is not recompiled.
+        Built("App.dll", _past.AddMinutes(10));
+        File.SetLastWriteTimeUtc(Path.Combine(_root, "Lib/Code.cs"), _past.AddMinutes(20));
+        Built("Lib.dll", _past.AddMinutes(21));
+
+        Assert.False(ProjectBuilder.IsStale(Plan(), Component()));
+    }
+
+    [Fact]
+    public void IsStale_ReferencedSourceNewerThanItsCopiedAssembly_IsStale()
+    {
+        Built("App.dll", _past.AddMinutes(10));
+        Built("Lib.dll", _past.AddMinutes(10));
+        File.SetLastWriteTimeUtc(Path.Combine(_root, "Lib/Code.cs"), _past.AddMinutes(20));
+
+        Assert.True(ProjectBuilder.IsStale(Plan(), Component()));
+    }
+
+    [Fact]
+    public void IsStale_OwnSourceNewerThanItsAssembly_IsStale()
+    {
+        Built("App.dll", _past.AddMinutes(10));
+        Built("Lib.dll", _past.AddMinutes(10));
+        File.SetLastWriteTimeUtc(Path.Combine(_root, "App/Program.cs"), _past.AddMinutes(20));
+
+        Assert.True(ProjectBuilder.IsStale(Plan(), Component()));
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private void Write(string relative, string text, DateTime at)
+    {
+        var path = Path.Combine(_root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        File.SetLastWriteTimeUtc(path, at);
+    }
+
+    private void Built(string assembly, DateTime at) => Write(Path.Combine("App/bin/Release/net10.0", assembly), "", at);
+
+    private PlatformPlan Plan() => new()
+    {
+        RepositoryRoot = _root,
+        DataFolder = Path.Combine(_root, "data"),
+        Configuration = "Release",
+        EnvironmentName = "Production",
+        ReadyTimeout = TimeSpan.FromSeconds(1),
+        InitialBackoff = TimeSpan.FromSeconds(1),
+        MaxBackoff = TimeSpan.FromSeconds(1),
+        ResetAfter = TimeSpan.FromSeconds(1),
+        Components = [Component()],
+    };
+
+    private ComponentPlan Component() => new()
+    {
+        Name = "app",
+        Kind = ComponentKind.Service,
+        ProjectFolder = Path.Combine(_root, "App"),
+        ProjectName = "App",
+        Replicas = [],
+        Environment = new Dictionary<string, string>(),
+    };
+}
