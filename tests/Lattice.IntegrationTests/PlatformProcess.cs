@@ -146,18 +146,10 @@ internal sealed class PlatformProcess : IAsyncDisposable
 
     public PlatformState State()
     {
+        // The supervisor writes state.json before it prints the admin key, and replaces it atomically (temp file and
+        // rename), so a read never sees a missing or half-written file.
         var path = Path.Combine(Root, "data", Supervisor.StateFileName);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return JsonSerializer.Deserialize<PlatformState>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-            }
-            catch (IOException) when (attempt < 10)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        return JsonSerializer.Deserialize<PlatformState>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
     }
 
     public ReplicaState Replica(string component, int index = 0) => State().Replicas.Single(r => r.Component == component && r.Index == index);

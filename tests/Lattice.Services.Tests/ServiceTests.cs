@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Lattice.Hosting;
 using Lattice.ServiceDefaults;
 using Lattice.Services.Intent.Extensions;
@@ -17,7 +16,7 @@ namespace Lattice.Services.Tests;
 /// Each service exactly as its Program.cs wires it, on a real Kestrel port, serving the repository's default model
 /// from <c>models/</c>; the requests of its <c>.http</c> file are replayed and must all succeed.
 /// </summary>
-public sealed partial class ServiceTests
+public sealed class ServiceTests
 {
     public static TheoryData<string> Services() => ["language", "sentiment", "intent", "spam"];
 
@@ -82,7 +81,7 @@ public sealed partial class ServiceTests
         using var content = new StringContent("""{"text": "Hello, I would like to know more about this."}""", System.Text.Encoding.UTF8, "application/json");
         var response = await client.PostAsync($"/v1/{service}", content, TestContext.Current.CancellationToken);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
-        var requests = ParseHttpFile(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken), sut.BaseAddress.ToString().TrimEnd('/'));
+        var requests = HttpFile.Parse(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken), sut.BaseAddress.ToString().TrimEnd('/')).Select(r => r.Request).ToList();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var versions = metadata.GetProperty("versions").EnumerateArray().Select(v => v.GetString()).ToList();
@@ -113,62 +112,4 @@ public sealed partial class ServiceTests
         Assert.Equal("positive", await LabelAsync("A wonderful, moving film with a brilliant cast."));
         Assert.Equal("negative", await LabelAsync("A dull, boring mess and a waste of time."));
     }
-
-    /// <summary>Reads the subset of the .http format the service files use: @variables, ### separators, headers, a body.</summary>
-    private static List<HttpRequestMessage> ParseHttpFile(string text, string host)
-    {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal) { ["host"] = host };
-        var requests = new List<HttpRequestMessage>();
-        foreach (var block in text.Split("###"))
-        {
-            var lines = block.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-            foreach (var line in lines.Where(l => l.StartsWith('@')))
-            {
-                var parts = line[1..].Split('=', 2);
-                if (parts[0].Trim() != "host")
-                {
-                    variables[parts[0].Trim()] = parts[1].Trim();
-                }
-            }
-
-            var start = lines.FindIndex(l => RequestLine().IsMatch(l));
-            if (start < 0)
-            {
-                continue;
-            }
-
-            string Expand(string value) => Variable().Replace(value, m => variables[m.Groups[1].Value]);
-            var parts2 = lines[start].Split(' ', 2);
-            var request = new HttpRequestMessage(new HttpMethod(parts2[0]), Expand(parts2[1].Trim()));
-            var index = start + 1;
-            var headers = new List<(string, string)>();
-            for (; index < lines.Count && lines[index].Length > 0; index++)
-            {
-                var header = lines[index].Split(':', 2);
-                headers.Add((header[0].Trim(), Expand(header[1].Trim())));
-            }
-
-            var body = string.Join('\n', lines.Skip(index + 1)).Trim();
-            if (body.Length > 0)
-            {
-                var type = headers.FirstOrDefault(h => h.Item1.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)).Item2 ?? "application/json";
-                request.Content = new StringContent(Expand(body), System.Text.Encoding.UTF8, type);
-            }
-
-            foreach (var (key, value) in headers.Where(h => !h.Item1.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
-            {
-                request.Headers.TryAddWithoutValidation(key, value);
-            }
-
-            requests.Add(request);
-        }
-
-        return requests;
-    }
-
-    [GeneratedRegex(@"^(GET|POST|PUT|DELETE|PATCH) ")]
-    private static partial Regex RequestLine();
-
-    [GeneratedRegex(@"\{\{(\w+)\}\}")]
-    private static partial Regex Variable();
 }

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Lattice.Cli.Supervision;
+using Lattice.Contracts;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
+using Lattice.Contracts;
 using Lattice.Orchestrator.Expressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -540,7 +541,7 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
             return null;
         }
 
-        if (PipelineDurations.TryParse(text, out var value) && value > TimeSpan.Zero && value <= TimeSpan.FromMinutes(10))
+        if (Durations.TryParse(text, out var value) && value > TimeSpan.Zero && value <= TimeSpan.FromMinutes(10))
         {
             return value;
         }
@@ -586,26 +587,4 @@ public sealed class PipelineValidationException : Exception
     }
 
     public IReadOnlyList<string> Errors { get; }
-}
-
-/// <summary>Parses "250ms", "2s", "1.5s", "1m" and TimeSpan strings ("00:00:02").</summary>
-public static class PipelineDurations
-{
-    public static bool TryParse(string text, out TimeSpan value)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        text = text.Trim();
-        (string Suffix, double Scale)[] units = [("ms", 1), ("s", 1000), ("m", 60_000)];
-        foreach (var (suffix, scale) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
-            {
-                value = TimeSpan.FromMilliseconds(amount * scale);
-                return true;
-            }
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value);
-    }
 }

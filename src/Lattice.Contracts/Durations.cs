@@ -1,8 +1,11 @@
 using System.Globalization;
 
-namespace Lattice.Cli.Supervision;
+namespace Lattice.Contracts;
 
-/// <summary>Parses "250ms", "2s", "1.5s", "1m", "1h" and TimeSpan strings ("00:00:02").</summary>
+/// <summary>
+/// The duration strings of Lattice's YAML files (lattice.yaml, pipelines): "250ms", "2s", "1.5s", "1m", "1h", or a
+/// TimeSpan ("00:00:02"). Callers check the range they allow.
+/// </summary>
 public static class Durations
 {
     public static bool TryParse(string? text, out TimeSpan value)
