@@ -245,6 +245,9 @@ public sealed class LoadBalancingTests
         await using var sut = await GatewayHost.StartAsync(settings, new ManualTimeProvider());
         using var client = sut.CreateClient();
         var checker = sut.Services.GetServices<IHostedService>().OfType<ActiveHealthChecker>().Single();
+        // The checker probes once at start; a late answer of that round would undo the failures probed below.
+        var cluster = sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s");
+        await WaitUntilAsync(() => cluster.Replicas is { Length: 2 } replicas && replicas.All(r => r.HealthCheckSuccesses > 0));
 
         ready[1] = false;
         await checker.ProbeAllAsync(Ct);
