@@ -85,7 +85,13 @@ wrk.body = '$message'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $key"
 LUA
-curl -fsS "$pipeline_url" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$message" >"$work/sample.json"
+# The first calls of cold processes can outlast a step's timeout (JIT); retry until one completes.
+for attempt in $(seq 1 20); do
+    curl -fsS "$pipeline_url" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d "$message" \
+        >"$work/sample.json" 2>/dev/null && break
+    [[ $attempt == 20 ]] && { echo "support-triage did not answer 200 after 20 attempts" >&2; exit 1; }
+    sleep 0.5
+done
 
 # wrk prints latency percentiles with units; normalise to milliseconds.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.3f", v }'; }
