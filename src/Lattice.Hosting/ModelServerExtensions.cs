@@ -5,6 +5,7 @@ using Lattice.Hosting.Predictions;
 using Lattice.Hosting.Repository;
 using Lattice.Hosting.Routing;
 using Lattice.Hosting.Telemetry;
+using Lattice.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,9 @@ public static class ModelServerExtensions
 {
     /// <summary>Name of the readiness check that passes once every model has a warmed-up version.</summary>
     public const string HealthCheckName = "models";
+
+    /// <summary>ASP.NET Core's in-flight request gauge, left out of a model service's metrics (see AddCore).</summary>
+    public const string ActiveRequestsInstrument = "http.server.active_requests";
 
     /// <summary>
     /// Registers the model server and the models <paramref name="configure"/> declares. May be called more than
@@ -52,6 +56,9 @@ public static class ModelServerExtensions
         services.AddOptions<PredictionSinkOptions>().BindConfiguration(PredictionSinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddMetrics();
+        // lattice.hosting.inflight counts the requests a model service's callers wait on, per model and version;
+        // ASP.NET Core's process-wide http.server.active_requests says less for two metric records per request.
+        services.Configure<TelemetryOptions>(options => options.ExcludedMetrics.Add(ActiveRequestsInstrument));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HostingTelemetry>();
         services.TryAddSingleton<InMemoryPredictionSink>();

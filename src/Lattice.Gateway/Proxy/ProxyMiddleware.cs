@@ -247,7 +247,7 @@ internal sealed class ProxyMiddleware(
     {
         // The client span of this attempt (HttpClient's own is switched off in the runtime config).
         using var activity = GatewayTelemetry.Source.StartActivity(route.ActivityName, ActivityKind.Client);
-        if (activity is not null)
+        if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("lattice.route", route.Id);
             activity.SetTag("lattice.service", route.Service);

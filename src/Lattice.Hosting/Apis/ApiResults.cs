@@ -77,18 +77,55 @@ public sealed class StreamedJsonResult<TContract>(Action<Utf8JsonWriter> write) 
         {
             write(buffer.Writer);
             buffer.Writer.Flush();
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength = buffer.Output.WrittenCount;
+        }
+        catch
+        {
+            buffer.Return();
+            throw;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = buffer.Output.WrittenCount;
+        // Headers first: body bytes written before the response has started take a detour through Kestrel's side
+        // buffers (rented, then copied behind the headers).
+        var start = response.StartAsync(httpContext.RequestAborted);
+        if (!start.IsCompletedSuccessfully)
+        {
+            return WriteAfterStartAsync(start, httpContext, buffer);
+        }
+
+        WriteBody(response, buffer);
+        var flush = response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+
+    private static async Task WriteAfterStartAsync(Task start, HttpContext httpContext, JsonBuffer buffer)
+    {
+        try
+        {
+            await start;
+        }
+        catch
+        {
+            buffer.Return();
+            throw;
+        }
+
+        WriteBody(httpContext.Response, buffer);
+        await httpContext.Response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+    }
+
+    private static void WriteBody(HttpResponse response, JsonBuffer buffer)
+    {
+        try
+        {
             response.BodyWriter.Write(buffer.Output.WrittenSpan); // copies: the buffer is free again before any await
         }
         finally
         {
             buffer.Return();
         }
-
-        var flush = response.BodyWriter.FlushAsync(httpContext.RequestAborted);
-        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
     }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Lattice.Contracts.Text;
 using Lattice.Hosting.Execution;
 using Lattice.Hosting.Models;
@@ -61,7 +60,7 @@ public static class TextClassificationApi
     internal static async Task<Results<StreamedJsonResult<TextClassificationResponse>, ProblemHttpResult>> ClassifyAsync(
         string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync(context, model, executor, json, json.Context.TextClassificationRequest, cancellationToken);
+        var (request, problem) = await ReadAsync(context, model, executor, json, ParseSingle, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -95,7 +94,7 @@ public static class TextClassificationApi
     internal static async Task<Results<StreamedJsonResult<TextClassificationBatchResponse>, ProblemHttpResult>> ClassifyBatchAsync(
         string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync(context, model, executor, json, json.Context.TextClassificationBatchRequest, cancellationToken);
+        var (request, problem) = await ReadAsync(context, model, executor, json, ParseBatch, cancellationToken);
         if (problem is not null)
         {
             return problem;
@@ -175,8 +174,23 @@ public static class TextClassificationApi
 
     private sealed record Outcome(ProblemHttpResult? Problem, ModelSignature? Signature, string? Version, float[]? Outputs);
 
+    /// <summary>Parses a well-formed body; a body that is valid JSON but not a valid request gives <paramref name="invalid"/>.</summary>
+    private delegate T? Parser<T>(ReadOnlySpan<byte> body, ModelServerJson json, out string? invalid);
+
+    private static TextClassificationRequest? ParseSingle(ReadOnlySpan<byte> body, ModelServerJson json, out string? invalid) =>
+        TextRequestReader.TryRead(body, json.Limits.MaxJsonDepth, out var text, out var id, out invalid)
+            ? new TextClassificationRequest { Text = text!, Id = id }
+            : null;
+
+    private static TextClassificationBatchRequest? ParseBatch(ReadOnlySpan<byte> body, ModelServerJson json, out string? invalid)
+    {
+        var request = JsonSerializer.Deserialize(body, json.Context.TextClassificationBatchRequest);
+        invalid = request is null ? "The body must be a JSON object." : null;
+        return request;
+    }
+
     private static async Task<(T? Request, ProblemHttpResult? Problem)> ReadAsync<T>(
-        HttpContext context, string model, ModelExecutor executor, ModelServerJson json, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        HttpContext context, string model, ModelExecutor executor, ModelServerJson json, Parser<T> parse, CancellationToken cancellationToken)
         where T : class
     {
         var limits = json.Limits;
@@ -198,9 +212,9 @@ public static class TextClassificationApi
 
             try
             {
-                var request = JsonSerializer.Deserialize(body.Span, typeInfo);
+                var request = parse(body.Span, json, out var invalid);
                 return request is null
-                    ? (null, Refuse(executor, model, new Refusal(RequestError.BadInput, "The body must be a JSON object.")))
+                    ? (null, Refuse(executor, model, new Refusal(RequestError.BadInput, invalid ?? "The body must be a JSON object.")))
                     : (request, null);
             }
             catch (JsonException ex)

@@ -185,7 +185,12 @@ internal sealed partial class ModelExecutor(
         var seconds = timeProvider.GetElapsedTime(started).TotalSeconds;
         version.Requests.Increment();
         telemetry.Duration.Record(seconds, tags);
-        Activity.Current?.SetTag("lattice.model", model.Name).SetTag("lattice.model.version", version.Version);
+        if (Activity.Current is { IsAllDataRequested: true } activity)
+        {
+            // A propagation-only activity (no exporter) keeps tags it would never send; skip them.
+            activity.SetTag("lattice.model", model.Name).SetTag("lattice.model.version", version.Version);
+        }
+
         RecordPredictions(version, shadow: false, inputs, outputs, seconds);
         LogPrediction(model.Name, version.Version, inputs.Length, route.Reason, seconds * 1000);
         var shadow = route.Plan?.Shadow is { } s && !ReferenceEquals(s, version) ? s : null;

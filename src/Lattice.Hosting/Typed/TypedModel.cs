@@ -135,7 +135,11 @@ public sealed class TypedModel<TModel>
             }
 
             var activity = Activity.Current;
-            activity?.SetTag("lattice.model", Name).SetTag("lattice.model.version", chosen.Version);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("lattice.model", Name).SetTag("lattice.model.version", chosen.Version);
+            }
+
             var traceId = activity?.TraceId ?? default;
             var shadow = route.Plan?.Shadow is { } planned && !ReferenceEquals(planned, chosen) ? planned : null;
             var labels = shadow is null ? null : new List<string?>(items);

@@ -34,6 +34,10 @@ public sealed class TelemetryTests
         Assert.True(Has("lattice_hosting_model_loads_total", "model=\"linear\"", "version=\"1\""));
         Assert.True(Has("lattice_hosting_errors_total", "kind=\"bad_input\""));
         Assert.True(Has("lattice_hosting_errors_total", "kind=\"not_found\"", "version=\"9\""));
+
+        // lattice_hosting_inflight replaces ASP.NET Core's process-wide gauge; the HTTP duration histogram stays.
+        Assert.True(Has("http_server_request_duration_seconds_bucket"));
+        Assert.DoesNotContain(lines, l => l.StartsWith("http_server_active_requests", StringComparison.Ordinal));
     }
 
     [Fact]
