@@ -204,8 +204,7 @@ internal sealed partial class PipelineExecutor(
                 return (StepFailure.InvalidResponse, null, version, $"{step.Service} answered more than {options.Value.MaxStepResponseBytes} bytes");
             }
 
-            await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var output = await JsonNode.ParseAsync(new LimitedReadStream(stream, options.Value.MaxStepResponseBytes), documentOptions: ResponseJsonOptions, cancellationToken: timeout.Token);
+            var output = await StepAnswer.ParseAsync(response.Content, options.Value.MaxStepResponseBytes, ResponseJsonOptions, timeout.Token);
             version ??= (output as JsonObject)?["version"] is JsonValue v && v.TryGetValue<string>(out var bodyVersion) ? bodyVersion : null;
             activity?.SetTag("lattice.model_version", version);
             return (StepFailure.None, output, version, null);

@@ -142,6 +142,58 @@ public sealed class PipelineRunTests
         Assert.Contains("no answer within 1000 ms", Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>A JSON answer streamed in small chunks without a Content-Length, like a service that does not buffer.</summary>
+    private static IResult Chunked(string json) => Results.Stream(async stream =>
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        for (var offset = 0; offset < bytes.Length; offset += 1000)
+        {
+            await stream.WriteAsync(bytes.AsMemory(offset, Math.Min(1000, bytes.Length - offset)));
+            await stream.FlushAsync();
+        }
+    }, "application/json");
+
+    [Fact]
+    public async Task Run_LargeChunkedAnswer_IsReadWhole()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        var label = new string('x', 100_000);
+        harness.Behaviours["sentiment"] = (_, _) => Task.FromResult(Chunked($$"""{"label": "{{label}}", "score": 0.5}"""));
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("ok", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Equal(label, run.GetProperty("output").GetProperty("sentiment").GetString());
+    }
+
+    [Fact]
+    public async Task Run_AnswerOverTheLimitWithoutLength_FallsBack()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["sentiment"] = (_, _) => Task.FromResult(Chunked($$"""{"label": "{{new string('x', 5 * 1024 * 1024)}}"}"""));
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("fallback", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Contains("exceeds 4194304 bytes", Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("unknown", run.GetProperty("output").GetProperty("sentiment").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"label\": ")]
+    [InlineData("")]
+    [InlineData("{\"label\": \"a\"} trailing")]
+    public async Task Run_InvalidJsonAnswer_FallsBack(string answer)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["sentiment"] = (_, _) => Task.FromResult(Results.Text(answer, "application/json"));
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("fallback", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Contains("invalid JSON", Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_RequiredStepFails_502ProblemWithExecutionRecord()
     {
