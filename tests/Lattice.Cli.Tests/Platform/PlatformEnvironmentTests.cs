@@ -1,0 +1,52 @@
+using Lattice.Cli.Platform;
+
+namespace Lattice.Cli.Tests.Platform;
+
+public sealed class PlatformEnvironmentTests
+{
+    private static PlatformPlan Plan(ComponentPlan component) => new()
+    {
+        RepositoryRoot = "/repo",
+        DataFolder = "/repo/data",
+        Configuration = "Release",
+        EnvironmentName = "Production",
+        ReadyTimeout = TimeSpan.FromSeconds(60),
+        InitialBackoff = TimeSpan.FromSeconds(1),
+        MaxBackoff = TimeSpan.FromSeconds(30),
+        ResetAfter = TimeSpan.FromSeconds(60),
+        Components = [component],
+    };
+
+    private static ComponentPlan Service(IReadOnlyDictionary<string, string>? environment = null) => new()
+    {
+        Name = "sentiment",
+        Kind = ComponentKind.Service,
+        ProjectFolder = "/repo/src/Services/Lattice.Services.Sentiment",
+        ProjectName = "Lattice.Services.Sentiment",
+        Replicas = [new ReplicaPlan("sentiment", 0, 5101)],
+        Environment = environment ?? new Dictionary<string, string>(),
+    };
+
+    [Fact]
+    public void Variables_ByDefault_ChooseWorkstationGc()
+    {
+        Assert.SkipWhen(Environment.GetEnvironmentVariable(PlatformEnvironment.GcServerVariable) is not null,
+            "the shell chose a GC mode, which lattice up keeps");
+        var service = Service();
+
+        var variables = PlatformEnvironment.Variables(Plan(service), service, service.Replicas[0], "key");
+
+        Assert.Equal("0", variables[PlatformEnvironment.GcServerVariable]);
+        Assert.Equal("http://127.0.0.1:5101", variables["ASPNETCORE_URLS"]);
+    }
+
+    [Fact]
+    public void Variables_ComponentEnvironment_OverridesTheGcMode()
+    {
+        var service = Service(new Dictionary<string, string> { [PlatformEnvironment.GcServerVariable] = "1" });
+
+        var variables = PlatformEnvironment.Variables(Plan(service), service, service.Replicas[0], "key");
+
+        Assert.Equal("1", variables[PlatformEnvironment.GcServerVariable]);
+    }
+}
