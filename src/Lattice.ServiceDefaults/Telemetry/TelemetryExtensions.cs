@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Lattice.ServiceDefaults.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -67,10 +68,13 @@ internal static class TelemetryExtensions
     {
         var options = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         var excluded = options.PublishAllMeters ? [] : options.ExcludedMetrics.ToHashSet(StringComparer.Ordinal);
+        var meterFactory = services.GetService<IMeterFactory>();
         var metrics = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(Resource(services, applicationName))
             .AddMeter("*")
-            .AddView(instrument => excluded.Contains(instrument.Meter.Name) || excluded.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : SecondsHistogramView(instrument))
+            .AddView(instrument => excluded.Contains(instrument.Meter.Name) || excluded.Contains(instrument.Name) || OfAnotherHost(instrument, meterFactory)
+                ? MetricStreamConfiguration.Drop
+                : SecondsHistogramView(instrument))
             .AddReader(services.GetRequiredService<PrometheusScraper>().Reader);
         if (OtlpConfigured(services.GetRequiredService<IConfiguration>()))
         {
@@ -87,6 +91,15 @@ internal static class TelemetryExtensions
     /// </summary>
     internal static readonly double[] SecondsBuckets =
         [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+    /// <summary>
+    /// True for an instrument of a meter that another host's <see cref="IMeterFactory"/> created. The SDK listens
+    /// process-wide, so two hosts in one process (in-process tests, or an app hosting two) would otherwise publish
+    /// each other's instruments, and instruments of the same name share one metric stream, which the SDK drops when
+    /// either instrument's host stops. Static meters (runtime, no factory) stay.
+    /// </summary>
+    private static bool OfAnotherHost(System.Diagnostics.Metrics.Instrument instrument, IMeterFactory? ours) =>
+        ours is not null && instrument.Meter.Scope is IMeterFactory scope && !ReferenceEquals(scope, ours);
 
     private static MetricStreamConfiguration? SecondsHistogramView(System.Diagnostics.Metrics.Instrument instrument) =>
         instrument.Unit == "s" && instrument.GetType().IsGenericType

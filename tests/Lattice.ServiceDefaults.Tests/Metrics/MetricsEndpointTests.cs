@@ -96,6 +96,41 @@ public sealed class MetricsEndpointTests
         Assert.Contains("aspnetcore_routing_match_attempts", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Metrics_TwoHostsInOneProcess_EachPublishesOnlyItsOwnAndOutlivesTheOther()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        static void MapShared(WebApplication app, long step)
+        {
+            var counter = app.Services.GetRequiredService<IMeterFactory>().Create("Lattice.Tests.Shared").CreateCounter<long>("lattice.test.shared");
+            app.MapGet("/count", () =>
+            {
+                counter.Add(step);
+                return Results.Ok();
+            });
+        }
+
+        await using var first = await TestApps.StartAsync(a => MapShared(a, 1));
+        var second = await TestApps.StartAsync(a => MapShared(a, 100));
+        try
+        {
+            await ScrapeAfterTrafficAsync(second, ct);
+            var firstText = await ScrapeAfterTrafficAsync(first, ct);
+
+            Assert.Contains("lattice_test_shared_total 1\n", firstText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+
+        // The other host's meter is gone; this host's instrument of the same name must still be published.
+        var after = await ScrapeAfterTrafficAsync(first, ct);
+        after = await ScrapeAfterTrafficAsync(first, ct);
+
+        Assert.Contains("lattice_test_shared_total 3\n", after, StringComparison.Ordinal);
+    }
+
     private static void MapCounters(WebApplication app)
     {
         var meter = app.Services.GetRequiredService<IMeterFactory>().Create("Lattice.Tests.Excluded");
