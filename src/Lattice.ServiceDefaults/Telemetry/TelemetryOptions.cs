@@ -19,11 +19,13 @@ public sealed class TelemetryOptions
 
     /// <summary>
     /// Meters (by meter name) and instruments (by instrument name) left out of /metrics and OTLP. By default the
-    /// three that record on every buffer rent, route match or pooled-connection state flip (Kestrel's memory pool,
-    /// ASP.NET Core routing, HttpClient's <c>http.client.open_connections</c>), which cost more per request than
-    /// they tell. Configured entries are added to these; <see cref="PublishAllMeters"/> turns the exclusion off.
+    /// four that record on every buffer rent, route match, pooled-connection state flip or outgoing call start and
+    /// end (Kestrel's memory pool, ASP.NET Core routing, HttpClient's <c>http.client.open_connections</c> and
+    /// <c>http.client.active_requests</c>), which cost more per request than they tell. Configured entries are
+    /// added to these; <see cref="PublishAllMeters"/> turns the exclusion off.
     /// </summary>
-    public IList<string> ExcludedMetrics { get; } = ["Microsoft.AspNetCore.MemoryPool", "Microsoft.AspNetCore.Routing", "http.client.open_connections"];
+    public IList<string> ExcludedMetrics { get; } =
+        ["Microsoft.AspNetCore.MemoryPool", "Microsoft.AspNetCore.Routing", "http.client.open_connections", "http.client.active_requests"];
 
     /// <summary>Publish every meter in the process, ignoring <see cref="ExcludedMetrics"/>.</summary>
     public bool PublishAllMeters { get; set; }

@@ -80,6 +80,27 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_OutgoingCalls_KeepTheDurationHistogramButNotTheActiveRequestsGauge()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await TestApps.StartAsync(a => a.MapGet("/call", async (HttpContext context, IHttpClientFactory clients) =>
+        {
+            using var client = clients.CreateClient();
+            var self = $"{context.Request.Scheme}://{context.Request.Host}/health/live";
+            (await client.GetAsync(self, context.RequestAborted)).EnsureSuccessStatusCode();
+            return Results.Ok();
+        }));
+        using var client = app.CreateClient();
+
+        (await client.GetAsync("/call", ct)).EnsureSuccessStatusCode();
+        var text = await client.GetStringAsync("/metrics", ct);
+
+        Assert.Contains("http_client_request_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_client_active_requests", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_client_open_connections", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Metrics_PublishAllMeters_IncludesTheDefaultExclusions()
     {
         var ct = TestContext.Current.CancellationToken;
