@@ -57,7 +57,8 @@ public static class ModelServerExtensions
 
         services.AddMetrics();
         // lattice.hosting.inflight counts the requests a model service's callers wait on, per model and version;
-        // ASP.NET Core's process-wide http.server.active_requests says less for two metric records per request.
+        // ASP.NET Core's http.server.active_requests (all routes, no model or version) says less for two metric
+        // records per request.
         services.Configure<TelemetryOptions>(options => options.ExcludedMetrics.Add(ActiveRequestsInstrument));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HostingTelemetry>();
