@@ -185,7 +185,7 @@ public static class TextClassificationApi
     private static TextClassificationBatchRequest? ParseBatch(ReadOnlySpan<byte> body, ModelServerJson json, out string? invalid)
     {
         var request = JsonSerializer.Deserialize(body, json.Context.TextClassificationBatchRequest);
-        invalid = request is null ? "The body must be a JSON object." : null;
+        invalid = request is null ? RequestBody.NotAnObject : null;
         return request;
     }
 
@@ -214,7 +214,7 @@ public static class TextClassificationApi
             {
                 var request = parse(body.Span, json, out var invalid);
                 return request is null
-                    ? (null, Refuse(executor, model, new Refusal(RequestError.BadInput, invalid ?? "The body must be a JSON object.")))
+                    ? (null, Refuse(executor, model, new Refusal(RequestError.BadInput, invalid!)))
                     : (request, null);
             }
             catch (JsonException ex)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Lattice.Hosting.Protocol;
 
 namespace Lattice.Hosting.Apis;
 
@@ -25,7 +26,7 @@ internal static class TextRequestReader
         {
             reader.Skip();
             EnsureEnd(ref reader);
-            error = "The body must be a JSON object.";
+            error = RequestBody.NotAnObject;
             return false;
         }
 

@@ -126,7 +126,7 @@ internal ref struct InferenceRequestParser
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return Fail(RequestError.BadInput, "The body must be a JSON object.");
+            return Fail(RequestError.BadInput, RequestBody.NotAnObject);
         }
 
         var sawInputs = false;

@@ -14,6 +14,9 @@ internal enum BodyStatus
 /// <summary>A request body in a pooled buffer; dispose to return it.</summary>
 internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
 {
+    /// <summary>The refusal of a well-formed body whose root is not a JSON object (every request body must be one).</summary>
+    public const string NotAnObject = "The body must be a JSON object.";
+
     public ReadOnlySpan<byte> Span => buffer.AsSpan(0, length);
 
     public int Length => length;

@@ -198,7 +198,7 @@ public sealed class TypedModel<TModel>
                 }
 
                 return value is null
-                    ? new JsonBody<T>(null, Refuse(RequestRefusal.Invalid("The body must be a JSON object.")))
+                    ? new JsonBody<T>(null, Refuse(RequestRefusal.Invalid(RequestBody.NotAnObject)))
                     : new JsonBody<T>(value, null);
             }
             catch (JsonException ex)

@@ -1,21 +1,11 @@
 using Lattice.Cli.Platform;
+using Lattice.Cli.Tests.Support;
 
 namespace Lattice.Cli.Tests.Platform;
 
 public sealed class PlatformEnvironmentTests
 {
-    private static PlatformPlan Plan(ComponentPlan component) => new()
-    {
-        RepositoryRoot = "/repo",
-        DataFolder = "/repo/data",
-        Configuration = "Release",
-        EnvironmentName = "Production",
-        ReadyTimeout = TimeSpan.FromSeconds(60),
-        InitialBackoff = TimeSpan.FromSeconds(1),
-        MaxBackoff = TimeSpan.FromSeconds(30),
-        ResetAfter = TimeSpan.FromSeconds(60),
-        Components = [component],
-    };
+    private static PlatformPlan Plan(ComponentPlan component) => TestPlans.For("/repo", component);
 
     private static ComponentPlan Service(IReadOnlyDictionary<string, string>? environment = null) => new()
     {

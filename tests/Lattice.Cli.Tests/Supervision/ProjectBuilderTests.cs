@@ -1,5 +1,6 @@
 using Lattice.Cli.Platform;
 using Lattice.Cli.Supervision;
+using Lattice.Cli.Tests.Support;
 
 namespace Lattice.Cli.Tests.Supervision;
 
@@ -72,18 +73,7 @@ public sealed class ProjectBuilderTests : IDisposable
 
     private void Built(string assembly, DateTime at) => Write(Path.Combine("App/bin/Release/net10.0", assembly), "", at);
 
-    private PlatformPlan Plan() => new()
-    {
-        RepositoryRoot = _root,
-        DataFolder = Path.Combine(_root, "data"),
-        Configuration = "Release",
-        EnvironmentName = "Production",
-        ReadyTimeout = TimeSpan.FromSeconds(1),
-        InitialBackoff = TimeSpan.FromSeconds(1),
-        MaxBackoff = TimeSpan.FromSeconds(1),
-        ResetAfter = TimeSpan.FromSeconds(1),
-        Components = [Component()],
-    };
+    private PlatformPlan Plan() => TestPlans.For(_root, Component());
 
     private ComponentPlan Component() => new()
     {
