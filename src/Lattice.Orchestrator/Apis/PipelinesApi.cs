@@ -97,23 +97,16 @@ internal static class PipelineInput
                 "Unsupported media type", "Send the pipeline input as application/json."));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        using var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, options.MaxRequestBytes, cancellationToken);
+        if (!body.WithinLimit)
         {
-            if (buffer.Length + read > options.MaxRequestBytes)
-            {
-                return (null, TooLarge(options));
-            }
-
-            buffer.Write(chunk, 0, read);
+            return (null, TooLarge(options));
         }
 
         JsonNode? input;
         try
         {
-            input = buffer.Length == 0 ? new JsonObject() : JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), documentOptions: new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+            input = body.Span.IsEmpty ? new JsonObject() : JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
         }
         catch (JsonException e)
         {

@@ -251,9 +251,13 @@ internal sealed partial class PipelineExecutor(
     {
         foreach (var header in VersionHeaders)
         {
-            if (response.Headers.TryGetValues(header, out var values))
+            // The raw values: no parsing or validation, and no enumerator, on every step call.
+            if (response.Headers.NonValidated.TryGetValues(header, out var values) && values.Count > 0)
             {
-                return values.FirstOrDefault();
+                foreach (var value in values)
+                {
+                    return value;
+                }
             }
         }
 

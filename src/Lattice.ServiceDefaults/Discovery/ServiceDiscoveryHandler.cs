@@ -13,6 +13,10 @@ internal sealed class ServiceDiscoveryHandler(IServiceEndpointResolver resolver)
     private static readonly HttpRequestOptionsKey<Uri> LogicalUriKey = new("Lattice.LogicalUri");
     private static readonly ConcurrentDictionary<string, StrongBox<int>> Cursors = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Most callers send to a few fixed addresses; building a Uri per attempt was a measurable cost.</summary>
+    private static readonly ConcurrentDictionary<(string Endpoint, string Logical), Uri> Combined = new();
+    private const int MaxCombined = 1024;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (!request.Options.TryGetValue(LogicalUriKey, out var logical))
@@ -26,7 +30,7 @@ internal sealed class ServiceDiscoveryHandler(IServiceEndpointResolver resolver)
             if (endpoints.Count > 0)
             {
                 request.Options.Set(LogicalUriKey, logical);
-                request.RequestUri = Combine(Pick(logical.Host, endpoints), logical);
+                request.RequestUri = CombineCached(Pick(logical.Host, endpoints), logical);
             }
         }
 
@@ -47,6 +51,33 @@ internal sealed class ServiceDiscoveryHandler(IServiceEndpointResolver resolver)
         var cursor = Cursors.GetOrAdd(service, static _ => new StrongBox<int>());
         var next = (uint)Interlocked.Increment(ref cursor.Value);
         return endpoints[(int)(next % (uint)endpoints.Count)];
+    }
+
+    /// <summary>
+    /// <see cref="Combine"/>, remembered for addresses without a query (a query usually varies per call). The cache
+    /// is bounded: when it is full it starts over, so a caller that varies its paths cannot grow it without limit.
+    /// </summary>
+    internal static Uri CombineCached(Uri endpoint, Uri logical)
+    {
+        if (logical.OriginalString.Contains('?', StringComparison.Ordinal))
+        {
+            return Combine(endpoint, logical);
+        }
+
+        var key = (endpoint.OriginalString, logical.OriginalString);
+        if (Combined.TryGetValue(key, out var combined))
+        {
+            return combined;
+        }
+
+        if (Combined.Count >= MaxCombined)
+        {
+            Combined.Clear();
+        }
+
+        combined = Combine(endpoint, logical);
+        Combined.TryAdd(key, combined);
+        return combined;
     }
 
     internal static Uri Combine(Uri endpoint, Uri logical)

@@ -339,6 +339,39 @@ public sealed class PipelineRunTests
     }
 
     [Fact]
+    public async Task Run_ChunkedBodyOverLimit_413Problem()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes("{\"text\": \"" + new string('x', 2 * 1024 * 1024) + "\"}")));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pipelines/triage") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Empty(harness.LastInputs);
+    }
+
+    [Fact]
+    public async Task Run_ChunkedBodyLargerThanOneBuffer_IsReadWhole()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        var padding = new string('x', 100_000); // an undeclared field: ignored, but it must be read past
+        var content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { padding, text = "refund please" }))));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pipelines/triage") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("refund please", harness.LastInputs["language"]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Run_UnknownPipeline_404Problem()
     {
         await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");

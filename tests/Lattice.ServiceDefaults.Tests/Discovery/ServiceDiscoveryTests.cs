@@ -63,4 +63,32 @@ public sealed class ServiceDiscoveryTests
 
         Assert.Equal("http://127.0.0.1:5000/base/v1/x?q=1", combined.ToString());
     }
+
+    [Fact]
+    public void CombineCached_SameAddresses_GivesTheSameUriAsCombine()
+    {
+        var endpoint = new Uri("http://127.0.0.1:5000/");
+        var other = new Uri("http://127.0.0.1:5001/");
+
+        var first = ServiceDiscoveryHandler.CombineCached(endpoint, new Uri("http://svc/v1/x"));
+        var again = ServiceDiscoveryHandler.CombineCached(new Uri("http://127.0.0.1:5000/"), new Uri("http://svc/v1/x"));
+        var otherReplica = ServiceDiscoveryHandler.CombineCached(other, new Uri("http://svc/v1/x"));
+        var withQuery = ServiceDiscoveryHandler.CombineCached(endpoint, new Uri("http://svc/v1/x?q=2"));
+
+        Assert.Equal("http://127.0.0.1:5000/v1/x", first.ToString());
+        Assert.Same(first, again);
+        Assert.Equal("http://127.0.0.1:5001/v1/x", otherReplica.ToString());
+        Assert.Equal("http://127.0.0.1:5000/v1/x?q=2", withQuery.ToString());
+    }
+
+    [Fact]
+    public void CombineCached_ManyDistinctPaths_StaysCorrectPastTheCacheBound()
+    {
+        var endpoint = new Uri("http://127.0.0.1:5000/");
+
+        for (var i = 0; i < 3000; i++)
+        {
+            Assert.Equal($"http://127.0.0.1:5000/v1/item{i}", ServiceDiscoveryHandler.CombineCached(endpoint, new Uri($"http://svc/v1/item{i}")).ToString());
+        }
+    }
 }

@@ -66,6 +66,36 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task DefaultClient_UpstreamSetsCookieAndRedirects_NeitherCookieKeptNorRedirectFollowed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cookiesSeen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var upstream = await TestApps.StartAsync(app =>
+        {
+            app.MapGet("/login", (HttpContext context) =>
+            {
+                context.Response.Headers.SetCookie = "session=abc; Path=/";
+                return Results.Text("ok");
+            });
+            app.MapGet("/echo", (HttpContext context) =>
+            {
+                cookiesSeen.Enqueue(context.Request.Headers.Cookie.ToString());
+                return Results.Text("ok");
+            });
+            app.MapPost("/moved", () => Results.Redirect("/echo"));
+        });
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?> { ["Services:up:Urls"] = upstream.BaseAddress.ToString() });
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        (await client.GetAsync("http://up/login", ct)).EnsureSuccessStatusCode();
+        (await client.GetAsync("http://up/echo", ct)).EnsureSuccessStatusCode();
+        var moved = await client.PostAsync("http://up/moved", new StringContent("{}"), ct);
+
+        Assert.Equal(string.Empty, Assert.Single(cookiesSeen));
+        Assert.Equal(HttpStatusCode.Redirect, moved.StatusCode);
+    }
+
+    [Fact]
     public async Task Post_NotMarkedSafe_IsNotRetried()
     {
         var (upstream, caller, behaviour) = await StartAsync();

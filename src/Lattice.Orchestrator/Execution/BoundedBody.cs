@@ -1,0 +1,80 @@
+using System.Buffers;
+
+namespace Lattice.Orchestrator.Execution;
+
+/// <summary>
+/// A whole HTTP body read into a pooled buffer, at most a given number of bytes (a runaway peer cannot exhaust
+/// memory). Dispose to return the buffer. Used for the pipeline input and for each step's answer: both are small
+/// JSON documents parsed in one synchronous pass, cheaper than an async parse over the stream.
+/// </summary>
+internal readonly struct BoundedBody : IDisposable
+{
+    private const int InitialBuffer = 4096;
+
+    private readonly byte[]? _buffer;
+    private readonly int _length;
+
+    private BoundedBody(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+    }
+
+    /// <summary>False when the body was longer than the limit (nothing is kept then).</summary>
+    public bool WithinLimit => _buffer is not null;
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
+
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end. A body longer than <paramref name="limit"/> stops the read at the
+    /// first byte past it and gives a result whose <see cref="WithinLimit"/> is false.
+    /// </summary>
+    public static async Task<BoundedBody> ReadAsync(Stream stream, long? declaredLength, int limit, CancellationToken cancellationToken)
+    {
+        // With a declared length the first buffer fits it and one spare byte, so the read that sees the end never grows it.
+        var buffer = ArrayPool<byte>.Shared.Rent(declaredLength is { } length && length < limit ? (int)length + 1 : (int)Math.Min(InitialBuffer, limit + 1L));
+        var count = 0;
+        try
+        {
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    buffer.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(count), cancellationToken);
+                if (read == 0)
+                {
+                    var body = new BoundedBody(buffer, count);
+                    buffer = null;
+                    return body;
+                }
+
+                count += read;
+                if (count > limit)
+                {
+                    return default;
+                }
+            }
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
+}
