@@ -37,7 +37,7 @@ internal sealed class OrchestratorTelemetry : IDisposable
         {
             { "pipeline", pipeline },
             { "step", step },
-            { "status", status.ToString().ToLowerInvariant() },
+            { "status", StatusTag(status) },
         };
         if (status != StepStatus.Skipped)
         {
@@ -49,6 +49,16 @@ internal sealed class OrchestratorTelemetry : IDisposable
             _degraded.Add(1, tags);
         }
     }
+
+    /// <summary>The status as the record spells it (no string built per step).</summary>
+    private static string StatusTag(StepStatus status) => status switch
+    {
+        StepStatus.Ok => "ok",
+        StepStatus.Failed => "failed",
+        StepStatus.Skipped => "skipped",
+        StepStatus.Fallback => "fallback",
+        _ => status.ToString().ToLowerInvariant(),
+    };
 
     public void Dispose() => ActivitySource.Dispose();
 }

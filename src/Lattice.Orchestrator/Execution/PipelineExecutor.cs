@@ -33,9 +33,12 @@ internal sealed partial class PipelineExecutor(
     {
         var started = timeProvider.GetTimestamp();
         var runId = Guid.NewGuid().ToString("n");
-        using var activity = telemetry.ActivitySource.StartActivity("pipeline " + pipeline.Name);
-        activity?.SetTag("lattice.pipeline", pipeline.Name);
-        activity?.SetTag("lattice.run_id", runId);
+        using var activity = telemetry.ActivitySource.StartActivity(pipeline.ActivityName);
+        if (activity is { IsAllDataRequested: true })
+        {
+            // A propagation-only span (nothing exports) would keep tags it never sends.
+            activity.SetTag("lattice.pipeline", pipeline.Name).SetTag("lattice.run_id", runId);
+        }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(pipeline.Deadline);
@@ -58,7 +61,11 @@ internal sealed partial class PipelineExecutor(
         var elapsed = timeProvider.GetElapsedTime(started);
         var outcome = failed is not null ? "failed" : degraded.Count > 0 ? "degraded" : "ok";
         telemetry.RecordRun(pipeline.Name, outcome, elapsed);
-        activity?.SetTag("lattice.pipeline.outcome", outcome);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("lattice.pipeline.outcome", outcome);
+        }
+
         if (failed is not null)
         {
             activity?.SetStatus(ActivityStatusCode.Error, failed.Error);
@@ -176,9 +183,11 @@ internal sealed partial class PipelineExecutor(
     private async Task<(StepFailure Failure, JsonNode? Output, string? Version, string? Error)> CallAsync(
         StepDefinition step, JsonNode? body, CancellationToken deadline)
     {
-        using var activity = telemetry.ActivitySource.StartActivity("step " + step.Id);
-        activity?.SetTag("lattice.step", step.Id);
-        activity?.SetTag("lattice.service", step.Service);
+        using var activity = telemetry.ActivitySource.StartActivity(step.ActivityName);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("lattice.step", step.Id).SetTag("lattice.service", step.Service);
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         timeout.CancelAfter(step.Timeout);
         var content = new ReadOnlyMemoryContent(Utf8Json(body));
@@ -206,7 +215,11 @@ internal sealed partial class PipelineExecutor(
 
             var output = await StepAnswer.ParseAsync(response.Content, options.Value.MaxStepResponseBytes, ResponseJsonOptions, timeout.Token);
             version ??= (output as JsonObject)?["version"] is JsonValue v && v.TryGetValue<string>(out var bodyVersion) ? bodyVersion : null;
-            activity?.SetTag("lattice.model_version", version);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("lattice.model_version", version);
+            }
+
             return (StepFailure.None, output, version, null);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)

@@ -29,6 +29,9 @@ public sealed class PipelineDefinition
 
     /// <summary>Steps grouped by depth: every step of a stage can run in parallel once earlier stages are done.</summary>
     public required IReadOnlyList<IReadOnlyList<string>> Stages { get; init; }
+
+    /// <summary>Name of a run's span, built once.</summary>
+    internal string ActivityName => field ??= "pipeline " + Name;
 }
 
 /// <summary>One declared input field of a pipeline request.</summary>
@@ -91,4 +94,7 @@ public sealed class StepDefinition
 
     /// <summary>Column of the step in its file (1-based), for messages.</summary>
     public int Column { get; init; }
+
+    /// <summary>Name of the step's span, built once.</summary>
+    internal string ActivityName => field ??= "step " + Id;
 }

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Lattice.Orchestrator.Tests.Execution;
+
+public sealed class TracingTests
+{
+    private const string Pipeline = """
+        name: traced
+        steps:
+          - id: language
+            service: language
+            input: { text: $.input.text }
+          - id: sentiment
+            service: sentiment
+            input: { text: $.input.text, language: $.steps.language.label }
+        """;
+
+    [Fact]
+    public async Task Run_RecordedTrace_HasARunSpanAndAStepSpanPerCallWithTheirTags()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Lattice.Orchestrator",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                lock (spans)
+                {
+                    spans.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var harness = await OrchestratorHarness.StartAsync(Pipeline, "language", "sentiment");
+        using var client = harness.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pipelines/traced") { Content = JsonContent.Create(new { text = "hello" }) };
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        List<Activity> mine;
+        lock (spans)
+        {
+            mine = [.. spans.Where(s => s.TraceId == traceId)];
+        }
+
+        var run = Assert.Single(mine, s => s.OperationName == "pipeline traced");
+        Assert.Equal("traced", run.GetTagItem("lattice.pipeline"));
+        Assert.Equal("ok", run.GetTagItem("lattice.pipeline.outcome"));
+        Assert.Matches("^[0-9a-f]{32}$", (string)run.GetTagItem("lattice.run_id")!);
+        var sentiment = Assert.Single(mine, s => s.OperationName == "step sentiment");
+        Assert.Equal("sentiment", sentiment.GetTagItem("lattice.step"));
+        Assert.Equal("sentiment", sentiment.GetTagItem("lattice.service"));
+        Assert.Equal("7", sentiment.GetTagItem("lattice.model_version"));
+        Assert.Equal(run.SpanId, sentiment.ParentSpanId);
+        Assert.Single(mine, s => s.OperationName == "step language");
+    }
+}
