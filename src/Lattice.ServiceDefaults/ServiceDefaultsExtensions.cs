@@ -63,8 +63,8 @@ public static class ServiceDefaultsExtensions
         // IHttpClientFactory's default logging handlers open a log scope and time every call even when their
         // Information-level lines are filtered out; the client spans and http.client.request.duration already
         // say what they would (profiled at about 5 % of the orchestrator's CPU under load).
-        // Calls between services carry no cookies and follow no redirects: the primary handler is shared by every
-        // request of the process, so a cookie one upstream set would ride along on other callers' requests, and a
+        // Calls between services carry no cookies and follow no redirects: a client's primary handler is shared by
+        // all of its requests, so a cookie one upstream set would ride along on other callers' requests, and a
         // followed 301/302 silently turns a POST into a GET. (Skipping both also spares every call the cookie
         // lookup and the redirect layer.) A named client can still configure its own primary handler.
         builder.Services.ConfigureHttpClientDefaults(http => http

@@ -6,10 +6,17 @@ namespace Lattice.Orchestrator.Execution;
 /// A whole HTTP body read into a pooled buffer, at most a given number of bytes (a runaway peer cannot exhaust
 /// memory). Dispose to return the buffer. Used for the pipeline input and for each step's answer: both are small
 /// JSON documents parsed in one synchronous pass, cheaper than an async parse over the stream.
+/// The struct owns its buffer: never copy it, dispose it once (a <c>using</c> declaration does exactly that).
 /// </summary>
 internal readonly struct BoundedBody : IDisposable
 {
     private const int InitialBuffer = 4096;
+
+    /// <summary>
+    /// The most a declared length may reserve before the bytes arrive: a client that only sends headers with a
+    /// large Content-Length must not make the server hold that much memory. Larger bodies grow as they come.
+    /// </summary>
+    private const int MaxUpFront = 64 * 1024;
 
     private readonly byte[]? _buffer;
     private readonly int _length;
@@ -23,7 +30,7 @@ internal readonly struct BoundedBody : IDisposable
     /// <summary>False when the body was longer than the limit (nothing is kept then).</summary>
     public bool WithinLimit => _buffer is not null;
 
-    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
+    public ReadOnlySpan<byte> Span => _buffer is null ? default : _buffer.AsSpan(0, _length);
 
     /// <summary>
     /// Reads <paramref name="stream"/> to its end. A body longer than <paramref name="limit"/> stops the read at the
@@ -31,8 +38,10 @@ internal readonly struct BoundedBody : IDisposable
     /// </summary>
     public static async Task<BoundedBody> ReadAsync(Stream stream, long? declaredLength, int limit, CancellationToken cancellationToken)
     {
-        // With a declared length the first buffer fits it and one spare byte, so the read that sees the end never grows it.
-        var buffer = ArrayPool<byte>.Shared.Rent(declaredLength is { } length && length < limit ? (int)length + 1 : (int)Math.Min(InitialBuffer, limit + 1L));
+        // With a (small) declared length the first buffer fits it and one spare byte, so the read that sees the end
+        // never grows it.
+        var first = declaredLength is { } length && length < limit ? Math.Min(length + 1, MaxUpFront) : Math.Min(InitialBuffer, limit + 1L);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)first);
         var count = 0;
         try
         {

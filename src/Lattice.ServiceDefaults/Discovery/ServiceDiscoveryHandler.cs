@@ -17,6 +17,9 @@ internal sealed class ServiceDiscoveryHandler(IServiceEndpointResolver resolver)
     private static readonly ConcurrentDictionary<(string Endpoint, string Logical), Uri> Combined = new();
     private const int MaxCombined = 1024;
 
+    /// <summary>Entries added since the last reset (ConcurrentDictionary.Count takes every lock; this is close enough).</summary>
+    private static int _combinedCount;
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (!request.Options.TryGetValue(LogicalUriKey, out var logical))
@@ -70,14 +73,21 @@ internal sealed class ServiceDiscoveryHandler(IServiceEndpointResolver resolver)
             return combined;
         }
 
-        if (Combined.Count >= MaxCombined)
+        combined = Combine(endpoint, logical);
+        if (Interlocked.Increment(ref _combinedCount) > MaxCombined)
         {
-            Combined.Clear();
+            ResetCombined();
         }
 
-        combined = Combine(endpoint, logical);
         Combined.TryAdd(key, combined);
         return combined;
+    }
+
+    /// <summary>Forgets every remembered address (when the bound is reached; tests use it for a known start).</summary>
+    internal static void ResetCombined()
+    {
+        Combined.Clear();
+        Interlocked.Exchange(ref _combinedCount, 0);
     }
 
     internal static Uri Combine(Uri endpoint, Uri logical)

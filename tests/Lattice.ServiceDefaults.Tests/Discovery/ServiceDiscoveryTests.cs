@@ -67,6 +67,7 @@ public sealed class ServiceDiscoveryTests
     [Fact]
     public void CombineCached_SameAddresses_GivesTheSameUriAsCombine()
     {
+        ServiceDiscoveryHandler.ResetCombined();
         var endpoint = new Uri("http://127.0.0.1:5000/");
         var other = new Uri("http://127.0.0.1:5001/");
 
