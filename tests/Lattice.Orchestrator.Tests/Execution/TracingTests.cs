@@ -60,4 +60,42 @@ public sealed class TracingTests
         Assert.Equal(run.SpanId, sentiment.ParentSpanId);
         Assert.Single(mine, s => s.OperationName == "step language");
     }
+
+    [Fact]
+    public async Task Run_PropagationOnlyTrace_SpansCarryNoTags()
+    {
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Lattice.Orchestrator",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            ActivityStopped = activity =>
+            {
+                lock (spans)
+                {
+                    spans.Add(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var harness = await OrchestratorHarness.StartAsync(Pipeline, "language", "sentiment");
+        using var client = harness.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pipelines/traced") { Content = JsonContent.Create(new { text = "hello" }) };
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        List<Activity> mine;
+        lock (spans)
+        {
+            mine = [.. spans.Where(s => s.TraceId == traceId)];
+        }
+
+        // The spans exist (the trace id still flows to every step call) but nothing is spent on tags no one exports.
+        Assert.Contains(mine, s => s.OperationName == "pipeline traced");
+        Assert.Equal(2, mine.Count(s => s.OperationName.StartsWith("step ", StringComparison.Ordinal)));
+        Assert.All(mine, s => Assert.Empty(s.TagObjects));
+    }
 }
