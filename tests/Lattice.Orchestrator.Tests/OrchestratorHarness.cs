@@ -47,7 +47,7 @@ internal sealed class OrchestratorHarness : IAsyncDisposable
         }
     }
 
-    public static Task<KestrelApp> StartOrchestratorAsync(IDictionary<string, string?> settings) => KestrelApp.StartAsync(
+    public static Task<KestrelApp> StartOrchestratorAsync(IDictionary<string, string?> settings, bool withOpenApi = false) => KestrelApp.StartAsync(
         builder =>
         {
             builder.AddServiceDefaults();
@@ -56,6 +56,11 @@ internal sealed class OrchestratorHarness : IAsyncDisposable
         app =>
         {
             app.MapDefaultEndpoints();
+            if (withOpenApi)
+            {
+                app.MapOpenApi();
+            }
+
             app.MapPipelinesApi();
         },
         settings,

@@ -29,7 +29,7 @@ public static class PipelinesApi
             ? TypedResults.Ok(PipelineDescription.From(pipeline))
             : UnknownPipeline(name);
 
-    internal static async Task<Results<Ok<PipelineResponse>, ProblemHttpResult>> Run(
+    internal static async Task<Results<JsonOkResult<PipelineResponse>, ProblemHttpResult>> Run(
         string name,
         HttpRequest request,
         PipelineCatalog catalog,
@@ -67,7 +67,7 @@ public static class PipelinesApi
                 });
         }
 
-        return TypedResults.Ok(new PipelineResponse(run.Pipeline, run.Id, run.Output, run.Steps, run.Degraded, Math.Round(run.DurationMs, 3)));
+        return new JsonOkResult<PipelineResponse>(new PipelineResponse(run.Pipeline, run.Id, run.Output, run.Steps, run.Degraded, Math.Round(run.DurationMs, 3)));
     }
 
     private static ProblemHttpResult UnknownPipeline(string name) => TypedResults.Problem(
