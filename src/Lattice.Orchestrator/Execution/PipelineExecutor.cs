@@ -188,6 +188,7 @@ internal sealed partial class PipelineExecutor(
         {
             activity.SetTag("lattice.step", step.Id).SetTag("lattice.service", step.Service);
         }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline);
         timeout.CancelAfter(step.Timeout);
         var content = new ReadOnlyMemoryContent(Utf8Json(body));
