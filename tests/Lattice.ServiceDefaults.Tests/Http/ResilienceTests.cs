@@ -84,7 +84,14 @@ public sealed class ResilienceTests
             });
             app.MapPost("/moved", () => Results.Redirect("/echo"));
         });
-        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?> { ["Services:up:Urls"] = upstream.BaseAddress.ToString() });
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            ["Services:up:Urls"] = upstream.BaseAddress.ToString(),
+            // A cold upstream on a loaded machine must not turn the unretried POST into an attempt timeout.
+            ["Lattice:Http:Resilience:AttemptTimeout"] = "00:00:30",
+            ["Lattice:Http:Resilience:TotalTimeout"] = "00:01:00",
+            ["Lattice:Http:Resilience:BreakerSamplingDuration"] = "00:00:30",
+        });
         var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
 
         (await client.GetAsync("http://up/login", ct)).EnsureSuccessStatusCode();
