@@ -266,7 +266,7 @@ internal sealed partial class PipelineExecutor(
         foreach (var header in VersionHeaders)
         {
             // The raw values: no parsing or validation, and no enumerator, on every step call.
-            if (response.Headers.NonValidated.TryGetValues(header, out var values) && values.Count > 0)
+            if (response.Headers.NonValidated.TryGetValues(header, out var values))
             {
                 foreach (var value in values)
                 {

@@ -17,14 +17,17 @@ public sealed class TracingTests
             input: { text: $.input.text, language: $.steps.language.label }
         """;
 
-    [Fact]
-    public async Task Run_RecordedTrace_HasARunSpanAndAStepSpanPerCallWithTheirTags()
+    /// <summary>
+    /// Runs the pipeline once under a listener that samples the orchestrator's spans as <paramref name="sampling"/>
+    /// says; gives the spans of that run's trace.
+    /// </summary>
+    private static async Task<List<Activity>> RunTracedAsync(ActivitySamplingResult sampling, string traceFlags)
     {
         var spans = new List<Activity>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name == "Lattice.Orchestrator",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => sampling,
             ActivityStopped = activity =>
             {
                 lock (spans)
@@ -38,16 +41,21 @@ public sealed class TracingTests
         using var client = harness.CreateClient();
         var traceId = ActivityTraceId.CreateRandom();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pipelines/traced") { Content = JsonContent.Create(new { text = "hello" }) };
-        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{traceFlags}");
 
         var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        List<Activity> mine;
         lock (spans)
         {
-            mine = [.. spans.Where(s => s.TraceId == traceId)];
+            return [.. spans.Where(s => s.TraceId == traceId)];
         }
+    }
+
+    [Fact]
+    public async Task Run_RecordedTrace_HasARunSpanAndAStepSpanPerCallWithTheirTags()
+    {
+        var mine = await RunTracedAsync(ActivitySamplingResult.AllDataAndRecorded, traceFlags: "01");
 
         var run = Assert.Single(mine, s => s.OperationName == "pipeline traced");
         Assert.Equal("traced", run.GetTagItem("lattice.pipeline"));
@@ -64,34 +72,7 @@ public sealed class TracingTests
     [Fact]
     public async Task Run_PropagationOnlyTrace_SpansCarryNoTags()
     {
-        var spans = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Lattice.Orchestrator",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
-            ActivityStopped = activity =>
-            {
-                lock (spans)
-                {
-                    spans.Add(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        await using var harness = await OrchestratorHarness.StartAsync(Pipeline, "language", "sentiment");
-        using var client = harness.CreateClient();
-        var traceId = ActivityTraceId.CreateRandom();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/pipelines/traced") { Content = JsonContent.Create(new { text = "hello" }) };
-        request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00");
-
-        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        List<Activity> mine;
-        lock (spans)
-        {
-            mine = [.. spans.Where(s => s.TraceId == traceId)];
-        }
+        var mine = await RunTracedAsync(ActivitySamplingResult.PropagationData, traceFlags: "00");
 
         // The spans exist (the trace id still flows to every step call) but nothing is spent on tags no one exports.
         Assert.Contains(mine, s => s.OperationName == "pipeline traced");
