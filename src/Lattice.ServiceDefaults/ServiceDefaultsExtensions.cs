@@ -107,7 +107,7 @@ public static class ServiceDefaultsExtensions
         {
             app.UseMiddleware<UntracedPathsMiddleware>();
             app.UseExceptionHandler();
-            app.UseStatusCodePages();
+            app.UseMiddleware<StatusCodeProblemsMiddleware>();
             next(app);
         };
     }

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Diagnostics;
 using System.Net;
 using Lattice.Gateway.Routing;
+using Lattice.ServiceDefaults.Problems;
 using Microsoft.Extensions.Options;
 
 namespace Lattice.Gateway.Forwarding;
@@ -138,9 +138,9 @@ internal sealed class HttpForwarder : IDisposable
     {
         context.Response.StatusCode = (int)response.StatusCode;
         HeaderRules.CopyResponseHeaders(response, context.Response);
-        if (context.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
+        if (context.Response.StatusCode >= StatusCodes.Status400BadRequest)
         {
-            statusPages.Enabled = false;
+            StatusCodeProblems.Skip(context);
         }
     }
 

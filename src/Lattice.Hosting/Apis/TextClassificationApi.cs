@@ -4,6 +4,7 @@ using Lattice.Contracts.Text;
 using Lattice.Hosting.Execution;
 using Lattice.Hosting.Models;
 using Lattice.Hosting.Protocol;
+using Lattice.Hosting.Repository;
 using Lattice.Hosting.Telemetry;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
@@ -29,9 +30,10 @@ public static class TextClassificationApi
         // Singletons resolved once: a handler that asks DI for them would make every request create a service scope.
         var executor = endpoints.ServiceProvider.GetRequiredService<ModelExecutor>();
         var json = endpoints.ServiceProvider.GetRequiredService<ModelServerJson>();
+        var encodedModel = JsonEncodedText.Encode(model);
         var group = endpoints.MapGroup(route).WithTags(model);
         group.MapPost("", (HttpContext context, CancellationToken cancellationToken) =>
-                ClassifyAsync(model, context, executor, json, cancellationToken))
+                ClassifyAsync(model, encodedModel, context, executor, json, cancellationToken))
             .Accepts<TextClassificationRequest>("application/json")
             .ProducesInferenceProblems()
             .WithName(Name(model, "Classify"))
@@ -39,7 +41,7 @@ public static class TextClassificationApi
 
         // A literal ':' cannot follow an empty segment in a route template, so the batch route is mapped on the parent.
         endpoints.MapPost(route + ":batch", (HttpContext context, CancellationToken cancellationToken) =>
-                ClassifyBatchAsync(model, context, executor, json, cancellationToken))
+                ClassifyBatchAsync(model, encodedModel, context, executor, json, cancellationToken))
             .WithTags(model)
             .Accepts<TextClassificationBatchRequest>("application/json")
             .ProducesInferenceProblems()
@@ -57,8 +59,8 @@ public static class TextClassificationApi
 
     private static string Name(string model, string action) => char.ToUpperInvariant(model[0]) + model[1..] + action;
 
-    internal static async Task<Results<StreamedJsonResult<TextClassificationResponse>, ProblemHttpResult>> ClassifyAsync(
-        string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
+    internal static async ValueTask<Results<StreamedJsonResult<TextClassificationResponse>, ProblemHttpResult>> ClassifyAsync(
+        string model, JsonEncodedText encodedModel, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
     {
         var (request, problem) = await ReadAsync(context, model, executor, json, ParseSingle, cancellationToken);
         if (problem is not null)
@@ -78,21 +80,21 @@ public static class TextClassificationApi
             return outcome.Problem;
         }
 
-        var (signature, version, outputs) = (outcome.Signature!, outcome.Version!, outcome.Outputs!);
+        var (version, outputs) = (outcome.Version!, outcome.Outputs!);
         var id = request.Id ?? RequestId(context);
         return new StreamedJsonResult<TextClassificationResponse>(writer =>
         {
             writer.WriteStartObject();
-            WriteResult(writer, signature, outputs);
-            writer.WriteString("model"u8, model);
-            writer.WriteString("version"u8, version);
+            WriteResult(writer, version.EncodedLabels, outputs);
+            writer.WriteString("model"u8, encodedModel);
+            writer.WriteString("version"u8, version.EncodedVersion);
             writer.WriteString("id"u8, id);
             writer.WriteEndObject();
         });
     }
 
-    internal static async Task<Results<StreamedJsonResult<TextClassificationBatchResponse>, ProblemHttpResult>> ClassifyBatchAsync(
-        string model, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
+    internal static async ValueTask<Results<StreamedJsonResult<TextClassificationBatchResponse>, ProblemHttpResult>> ClassifyBatchAsync(
+        string model, JsonEncodedText encodedModel, HttpContext context, ModelExecutor executor, ModelServerJson json, CancellationToken cancellationToken)
     {
         var (request, problem) = await ReadAsync(context, model, executor, json, ParseBatch, cancellationToken);
         if (problem is not null)
@@ -129,37 +131,37 @@ public static class TextClassificationApi
             return outcome.Problem;
         }
 
-        var (signature, version, outputs) = (outcome.Signature!, outcome.Version!, outcome.Outputs!);
+        var (version, outputs) = (outcome.Version!, outcome.Outputs!);
         var id = request.Id ?? RequestId(context);
         return new StreamedJsonResult<TextClassificationBatchResponse>(writer =>
         {
-            var width = signature.OutputWidth;
+            var width = version.Signature.OutputWidth;
             writer.WriteStartObject();
             writer.WriteStartArray("results"u8);
             for (var i = 0; i < inputs.Length; i++)
             {
                 writer.WriteStartObject();
-                WriteResult(writer, signature, outputs.AsSpan(i * width, width));
+                WriteResult(writer, version.EncodedLabels, outputs.AsSpan(i * width, width));
                 writer.WriteEndObject();
             }
 
             writer.WriteEndArray();
-            writer.WriteString("model"u8, model);
-            writer.WriteString("version"u8, version);
+            writer.WriteString("model"u8, encodedModel);
+            writer.WriteString("version"u8, version.EncodedVersion);
             writer.WriteString("id"u8, id);
             writer.WriteEndObject();
         });
     }
 
-    private static void WriteResult(Utf8JsonWriter writer, ModelSignature signature, ReadOnlySpan<float> row)
+    private static void WriteResult(Utf8JsonWriter writer, JsonEncodedText[] labels, ReadOnlySpan<float> row)
     {
         var best = ModelExecutor.ArgMax(row);
-        writer.WriteString("label"u8, signature.Labels[best]);
+        writer.WriteString("label"u8, labels[best]);
         writer.WriteNumber("score"u8, row[best]);
         writer.WriteStartObject("scores"u8);
         for (var i = 0; i < row.Length; i++)
         {
-            writer.WriteNumber(signature.Labels[i], row[i]);
+            writer.WriteNumber(labels[i], row[i]);
         }
 
         writer.WriteEndObject();
@@ -172,7 +174,8 @@ public static class TextClassificationApi
 
     private sealed record Refusal(RequestError Kind, string Message);
 
-    private sealed record Outcome(ProblemHttpResult? Problem, ModelSignature? Signature, string? Version, float[]? Outputs);
+    /// <summary>The problem to answer, or the version that scored (its immutable names outlive the lease) and the scores.</summary>
+    private readonly record struct Outcome(ProblemHttpResult? Problem, LoadedVersion? Version, float[]? Outputs);
 
     /// <summary>Parses a well-formed body; a body that is valid JSON but not a valid request gives <paramref name="invalid"/>.</summary>
     private delegate T? Parser<T>(ReadOnlySpan<byte> body, ModelServerJson json, out string? invalid);
@@ -189,7 +192,7 @@ public static class TextClassificationApi
         return request;
     }
 
-    private static async Task<(T? Request, ProblemHttpResult? Problem)> ReadAsync<T>(
+    private static async ValueTask<(T? Request, ProblemHttpResult? Problem)> ReadAsync<T>(
         HttpContext context, string model, ModelExecutor executor, ModelServerJson json, Parser<T> parse, CancellationToken cancellationToken)
         where T : class
     {
@@ -250,12 +253,12 @@ public static class TextClassificationApi
             type: limit ? ModelServerProblemTypes.LimitExceeded : ModelServerProblemTypes.InvalidInput);
     }
 
-    private static async Task<Outcome> RunAsync(string model, HttpContext context, ModelExecutor executor, ModelInput[] inputs, CancellationToken cancellationToken)
+    private static async ValueTask<Outcome> RunAsync(string model, HttpContext context, ModelExecutor executor, ModelInput[] inputs, CancellationToken cancellationToken)
     {
         if (!executor.TryGetModel(model, out var served))
         {
             return new Outcome(TypedResults.Problem($"Model '{model}' is not served here.", statusCode: StatusCodes.Status404NotFound,
-                title: "Model not found", type: ModelServerProblemTypes.ModelNotFound), null, null, null);
+                title: "Model not found", type: ModelServerProblemTypes.ModelNotFound), null, null);
         }
 
         var version = context.Request.Query.TryGetValue(VersionQuery, out var query) && query.Count > 0 ? query[0] : null;
@@ -263,14 +266,14 @@ public static class TextClassificationApi
         if (route.Status == InferenceStatus.VersionNotFound)
         {
             return new Outcome(TypedResults.Problem($"Model '{model}' has no loaded version '{version}'.", statusCode: StatusCodes.Status404NotFound,
-                title: "Model version not found", type: ModelServerProblemTypes.VersionNotFound), null, null, null);
+                title: "Model version not found", type: ModelServerProblemTypes.VersionNotFound), null, null);
         }
 
         if (route.Status != InferenceStatus.Ok)
         {
             context.Response.Headers.RetryAfter = "1";
             return new Outcome(TypedResults.Problem($"Model '{model}' has no version ready yet.", statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Model not ready", type: ModelServerProblemTypes.ModelNotReady), null, null, null);
+                title: "Model not ready", type: ModelServerProblemTypes.ModelNotReady), null, null);
         }
 
         var chosen = route.Version!;
@@ -287,12 +290,12 @@ public static class TextClassificationApi
             {
                 context.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return new Outcome(TypedResults.Problem($"Model '{model}' is at its concurrency and queue limits; retry later.",
-                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests), null, null, null);
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests), null, null);
             }
 
             ResponseHeaders.SetVersion(context.Response, chosen.Version, result.Reason);
             ShadowWork.Schedule(context, executor, served, result, inputs, outputs);
-            return new Outcome(null, chosen.Signature, chosen.Version, outputs);
+            return new Outcome(null, chosen, outputs);
         }
         finally
         {

@@ -63,7 +63,13 @@ internal sealed partial class ModelExecutor(
     {
         try
         {
-            return _lastValid = options.CurrentValue;
+            var current = options.CurrentValue;
+            if (!ReferenceEquals(current, _lastValid))
+            {
+                _lastValid = current; // written on change only: a write per request would bounce the field between cores
+            }
+
+            return current;
         }
         catch (OptionsValidationException ex)
         {

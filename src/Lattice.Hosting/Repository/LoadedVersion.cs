@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Lattice.Hosting.Execution;
 using Lattice.Hosting.Models;
 
@@ -24,6 +25,8 @@ internal sealed class LoadedVersion : IDisposable
         Fingerprint = fingerprint;
         Batcher = batcher;
         VersionKey = VersionOrder.Key(version);
+        EncodedVersion = JsonEncodedText.Encode(version);
+        EncodedLabels = [.. Signature.Labels.Select(label => JsonEncodedText.Encode(label))];
     }
 
     public string ModelName { get; }
@@ -39,6 +42,12 @@ internal sealed class LoadedVersion : IDisposable
 
     /// <summary>Requests this version answered (shared with earlier loads of the same version name).</summary>
     public RequestCount Requests { get; }
+
+    /// <summary>The version name, escaped and UTF-8 encoded once for the JSON answers.</summary>
+    public JsonEncodedText EncodedVersion { get; }
+
+    /// <summary>The signature's labels, escaped and UTF-8 encoded once for the JSON answers.</summary>
+    public JsonEncodedText[] EncodedLabels { get; }
 
     /// <summary>The micro-batcher, when batching is on for this version.</summary>
     public MicroBatcher? Batcher { get; }

@@ -66,12 +66,30 @@ internal sealed class ModelSnapshot
     public bool IsEmpty => Ordered.Length == 0;
 }
 
-/// <summary>A request total bumped with one interlocked add on the hot path and read by an observable counter.</summary>
+/// <summary>A request total bumped on the hot path and read by an observable counter.</summary>
+/// <remarks>
+/// Striped: every core adds to its own cell (128 bytes apart), and a read sums the cells. With one shared cell every
+/// request made the cache line travel between cores; the count is written on every request and read only per scrape.
+/// </remarks>
 internal sealed class RequestCount
 {
-    private long _value;
+    private const int Stride = 16; // longs per cell: 128 bytes, clear of the adjacent-line prefetcher
+    private static readonly int Cells = Math.Clamp(Environment.ProcessorCount, 1, 64);
+    private readonly long[] _cells = new long[(Cells + 1) * Stride]; // cell i at (i + 1) * Stride: no neighbour before it either
 
-    public long Value => Interlocked.Read(ref _value);
+    public long Value
+    {
+        get
+        {
+            long sum = 0;
+            for (var i = Stride; i < _cells.Length; i += Stride)
+            {
+                sum += Volatile.Read(ref _cells[i]);
+            }
 
-    public void Increment() => Interlocked.Increment(ref _value);
+            return sum;
+        }
+    }
+
+    public void Increment() => Interlocked.Increment(ref _cells[((Thread.GetCurrentProcessorId() % Cells) + 1) * Stride]);
 }

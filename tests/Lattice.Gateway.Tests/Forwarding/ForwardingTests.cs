@@ -184,4 +184,22 @@ public sealed class ForwardingTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Equal("text too long", problem.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task Forward_UpstreamBodilessError_StaysBodiless()
+    {
+        // Chunked and empty: no Content-Length reaches the gateway, so only the skip keeps its ProblemDetails layer off.
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/x", async (HttpContext context) =>
+        {
+            context.Response.StatusCode = StatusCodes.Status409Conflict;
+            await context.Response.StartAsync(context.RequestAborted);
+        }));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("x", "/api/x", "x", "/v1/x", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        var response = await client.GetAsync("/api/x", Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
+    }
 }

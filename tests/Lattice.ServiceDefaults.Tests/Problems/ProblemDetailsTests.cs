@@ -17,6 +17,17 @@ public sealed class ProblemDetailsTests
             app.MapGet("/domain", string () => throw new LatticeProblemException(
                 StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Version exists", "Version 3 of sentiment already exists."));
             app.MapPost("/echo", (Payload payload) => payload.Text);
+            app.MapGet("/bare-status", async () =>
+            {
+                await Task.Yield(); // the answer completes after the middleware's synchronous check
+                return Results.StatusCode(StatusCodes.Status409Conflict);
+            });
+            app.MapGet("/skip-metadata", () => Results.StatusCode(StatusCodes.Status409Conflict)).WithMetadata(new SkipStatusPages());
+            app.MapGet("/skip-call", (HttpContext context) =>
+            {
+                StatusCodeProblems.Skip(context);
+                return Results.StatusCode(StatusCodes.Status409Conflict);
+            });
         },
         environment: environment);
 
@@ -82,6 +93,48 @@ public sealed class ProblemDetailsTests
 
         await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, ProblemTypes.MethodNotAllowed);
     }
+
+    [Fact]
+    public async Task BodilessStatusResult_GetsProblemBody_AlsoWhenTheEndpointCompletesLater()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync("/bare-status", TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.Conflict, ProblemTypes.Conflict);
+    }
+
+    [Theory]
+    [InlineData("/skip-metadata")]
+    [InlineData("/skip-call")]
+    public async Task SkippedEndpoint_KeepsItsBodilessStatus(string path)
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ClientAcceptingNoJson_GetsPlainTextStatusLine()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/nowhere");
+        request.Headers.Accept.ParseAdd("text/plain");
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Status Code: 404; Not Found", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    private sealed class SkipStatusPages : Microsoft.AspNetCore.Http.Metadata.ISkipStatusCodePagesMetadata;
 
     internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string type)
     {
