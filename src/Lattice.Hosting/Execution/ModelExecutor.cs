@@ -105,7 +105,8 @@ internal sealed partial class ModelExecutor(
             else
             {
                 plan = Plan(model);
-                var key = plan.StickyHeader is null ? null : routingKey ?? HeaderValue(headers, plan.StickyHeader);
+                // The key only matters where there is a split to stick to: no header lookup on the common path.
+                var key = plan.StickyHeader is null || plan.Candidates.Length == 0 ? null : routingKey ?? HeaderValue(headers, plan.StickyHeader);
                 chosen = router.Select(plan, key, out reason);
                 if (chosen is null)
                 {

@@ -86,6 +86,11 @@ internal sealed class LoadedVersion : IDisposable
     public void Retire()
     {
         _retired = true;
+
+        // A full fence between the flag and the lease count, as TryAcquire has one (its interlocked add) between the
+        // count and the flag: then a racing TryAcquire either sees the flag or is seen here. Without it the CPU may
+        // read the count before the flag is visible, find no lease, drain, and let that request use a disposed model.
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _leases) == 0)
         {
             _drained.TrySetResult();
