@@ -14,6 +14,8 @@
 # Release builds; servers and wrk share this machine. Every process started here is killed on exit.
 # The warm-up is long on purpose: on a busy 2-core machine tiered JIT takes 10-20 s of load to settle.
 set -euo pipefail
+shopt -s inherit_errexit # a failure inside $(measure ...) stops the run too
+export LC_ALL=C          # printf's %.2f and awk's numbers use a decimal point
 cd "$(dirname "$0")/.."
 
 CONNECTIONS=${CONNECTIONS:-32}
@@ -21,6 +23,7 @@ THREADS=${THREADS:-1}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-15}
 ROUNDS=${ROUNDS:-3}
+(( ROUNDS >= 1 )) || { echo "ROUNDS must be at least 1" >&2; exit 2; }
 SERVICE_PORT=${SERVICE_PORT:-5182}
 BARE_PORT=${BARE_PORT:-5189}
 DEFAULTS_PORT=${DEFAULTS_PORT:-5188}
@@ -88,7 +91,10 @@ stop() { # pid
 }
 
 ticks_per_second=$(getconf CLK_TCK)
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system time of a process
+cpu_ticks() { # user + system time of a process (fields after the parenthesised name, which may hold spaces)
+    [[ -r /proc/$1/stat ]] || { echo "process $1 is gone" >&2; exit 1; }
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
 
 # wrk: prints "rps p50_ms p99_ms cpu_us_per_request" for a run against $1, served by process $2.
 measure() {
@@ -97,6 +103,9 @@ measure() {
     before=$(cpu_ticks "$2")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$work/post.lua" "$1" >"$work/wrk.txt"
     after=$(cpu_ticks "$2")
+    if grep -q "Socket errors" "$work/wrk.txt"; then # e.g. a reply slower than wrk's 2 s timeout: say so, keep going
+        echo "warning: $1: $(grep "Socket errors" "$work/wrk.txt")" >&2
+    fi
     if grep -q "Non-2xx" "$work/wrk.txt"; then
         echo "errors against $1:" >&2
         cat "$work/wrk.txt" >&2
@@ -108,7 +117,10 @@ measure() {
         /Requests\/sec/ { rps = $2 }
         $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
         $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
-        END { printf "%.0f %.3f %.3f %.1f\n", rps, p50, p99, ticks * 1e6 / hz / requests }' "$work/wrk.txt"
+        END {
+            if (requests == 0 || rps == 0) { print "wrk completed no request" > "/dev/stderr"; exit 1 }
+            printf "%.0f %.3f %.3f %.1f\n", rps, p50, p99, ticks * 1e6 / hz / requests
+        }' "$work/wrk.txt"
 }
 
 # The bare servers answer with a body of the service's exact size.
@@ -145,7 +157,7 @@ for round in $(seq 1 "$ROUNDS"); do
         add "batching-$batching" "$result"
         stop "$service_pid"
     done
-    echo "round $round done: ratios (defaults, batching off, on)${ratios[defaults]##* } ${ratios[batching-false]##* } ${ratios[batching-true]##* }" >&2
+    echo "round $round done: ratios (defaults, batching off, on) ${ratios[defaults]##* } ${ratios[batching-false]##* } ${ratios[batching-true]##* }" >&2
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

@@ -91,5 +91,8 @@ internal sealed class RequestCount
         }
     }
 
-    public void Increment() => Interlocked.Increment(ref _cells[((Thread.GetCurrentProcessorId() % Cells) + 1) * Stride]);
+    public void Increment() => IncrementOn(Thread.GetCurrentProcessorId());
+
+    /// <summary>Adds one in the cell of <paramref name="processorId"/> (ids can exceed the processor count: they wrap).</summary>
+    internal void IncrementOn(int processorId) => Interlocked.Increment(ref _cells[((processorId % Cells) + 1) * Stride]);
 }

@@ -58,8 +58,10 @@ internal sealed class StatusCodeProblemsMiddleware(RequestDelegate next, IProble
         var status = context.Response.StatusCode;
         if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status } }))
         {
+            var phrase = ReasonPhrases.GetReasonPhrase(status);
             context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync($"Status Code: {status}; {ReasonPhrases.GetReasonPhrase(status)}", context.RequestAborted);
+            await context.Response.WriteAsync(
+                string.IsNullOrEmpty(phrase) ? $"Status Code: {status}" : $"Status Code: {status}; {phrase}", context.RequestAborted);
         }
     }
 }

@@ -13,7 +13,7 @@ public sealed class RequestCountTests
         using var start = new Barrier(threads);
         var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
         {
-            start.SignalAndWait(TestContext.Current.CancellationToken);
+            start.SignalAndWait();
             for (var i = 0; i < perThread; i++)
             {
                 count.Increment();
@@ -36,5 +36,19 @@ public sealed class RequestCountTests
         count.Increment();
 
         Assert.Equal(2, count.Value);
+    }
+
+    [Fact]
+    public void IncrementOn_AnyProcessorId_LandsInACountedCell()
+    {
+        var count = new RequestCount();
+        int[] ids = [0, 1, Environment.ProcessorCount - 1, Environment.ProcessorCount, 7 * Environment.ProcessorCount + 3, 63, 64, 1_000_003, int.MaxValue];
+
+        foreach (var id in ids)
+        {
+            count.IncrementOn(id);
+        }
+
+        Assert.Equal(ids.Length, count.Value);
     }
 }

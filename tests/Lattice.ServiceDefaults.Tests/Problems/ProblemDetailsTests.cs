@@ -28,6 +28,16 @@ public sealed class ProblemDetailsTests
                 StatusCodeProblems.Skip(context);
                 return Results.StatusCode(StatusCodes.Status409Conflict);
             });
+            app.MapGet("/typed-empty", (HttpContext context) =>
+            {
+                context.Response.StatusCode = StatusCodes.Status409Conflict;
+                context.Response.ContentType = "application/json"; // says what it is: not bodiless by accident
+            });
+            app.MapGet("/sized-empty", (HttpContext context) =>
+            {
+                context.Response.StatusCode = StatusCodes.Status409Conflict;
+                context.Response.ContentLength = 0;
+            });
         },
         environment: environment);
 
@@ -108,7 +118,9 @@ public sealed class ProblemDetailsTests
     [Theory]
     [InlineData("/skip-metadata")]
     [InlineData("/skip-call")]
-    public async Task SkippedEndpoint_KeepsItsBodilessStatus(string path)
+    [InlineData("/typed-empty")]
+    [InlineData("/sized-empty")]
+    public async Task SkippedOrDeclaredEmptyAnswer_KeepsItsBodilessStatus(string path)
     {
         await using var app = await StartAsync();
         using var client = app.CreateClient();
