@@ -159,6 +159,7 @@ internal sealed partial class ModelRepository : IDisposable
         activity?.SetTag("lattice.model.version", source.Version);
         var started = Stopwatch.GetTimestamp();
         IModelAdapter? adapter = null;
+        MicroBatcher? batcher = null;
         try
         {
             adapter = model.Loader.Load(source, cancellationToken);
@@ -171,7 +172,7 @@ internal sealed partial class ModelRepository : IDisposable
             }
 
             var settings = Settings(_options.CurrentValue, model.Name).Batching;
-            var batcher = settings.Enabled ?? adapter.Signature.PrefersBatching
+            batcher = settings.Enabled ?? adapter.Signature.PrefersBatching
                 ? new MicroBatcher(adapter, source.ModelName, source.Version, settings, _telemetry)
                 : null;
             var loaded = new LoadedVersion(source.ModelName, source.Version, adapter, fingerprint, batcher,
@@ -182,11 +183,14 @@ internal sealed partial class ModelRepository : IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            batcher?.Dispose();
             adapter?.Dispose();
             throw;
         }
         catch (Exception ex)
         {
+            // E.g. a label or version name that JSON cannot encode: nothing of the half-built version may keep running.
+            batcher?.Dispose();
             adapter?.Dispose();
             var reason = ex is ModelFileException file ? file.Error.ToString() : ex.GetType().Name;
             RecordRefusal(source, reason, ex.Message, ex);
