@@ -13,9 +13,7 @@
 # WARMUP, given to every target alike; the gateway is warmed last so that it is measured right after.
 # Knobs: CONNECTIONS (32), THREADS (1), DURATION (10s), WARMUP (60s), ROUNDS (3), BASE_PORT (18080),
 # GATEWAY_ENV (extra NAME=value settings for the gateway process, for experiments).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+source "$(dirname "$0")/lib.sh"
 
 UPSTREAM=${UPSTREAM:-auto}
 CONNECTIONS=${CONNECTIONS:-32}
@@ -28,31 +26,8 @@ upstream_port=$((BASE_PORT + 1))
 gateway_port=$((BASE_PORT + 2))
 nginx_port=$((BASE_PORT + 3))
 
-for tool in wrk nginx curl dotnet; do
-    command -v "$tool" >/dev/null || { echo "bench/gateway.sh needs $tool (apt-get install wrk nginx curl)" >&2; exit 2; }
-done
-
-work=$(mktemp -d /tmp/lattice-gateway-bench.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-wait_ready() { # url name
-    for _ in $(seq 1 300); do
-        if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "$2 did not become ready at $1" >&2
-    return 1
-}
+bench_require bench/gateway.sh wrk nginx curl
+bench_workdir gateway-bench
 
 sentiment_project=src/Services/Lattice.Services.Sentiment
 if [[ $UPSTREAM == auto ]]; then
@@ -75,19 +50,20 @@ start_upstream() {
         env Urls="http://127.0.0.1:$upstream_port" dotnet "$work/bin/Lattice.Bench.SentimentStub/Lattice.Bench.SentimentStub.dll" \
             >"$work/upstream.log" 2>&1 &
     fi
-    pids+=($!)
+    upstream_pid=$!
+    bench_track "$upstream_pid"
 }
 
 echo "::: starting the upstream ($UPSTREAM) on :$upstream_port"
 start_upstream "$UPSTREAM"
-if ! wait_ready "http://127.0.0.1:$upstream_port/health/ready" "$UPSTREAM"; then
+if ! wait_ready "http://127.0.0.1:$upstream_port/health/ready"; then
     if [[ $UPSTREAM == sentiment ]]; then
         echo "the sentiment service did not start (log below); falling back to the stub" >&2
         tail -20 "$work/upstream.log" >&2 || true
-        kill "${pids[-1]}" 2>/dev/null || true
+        bench_stop "$upstream_pid"
         UPSTREAM=stub
         start_upstream stub
-        wait_ready "http://127.0.0.1:$upstream_port/health/ready" stub
+        wait_ready "http://127.0.0.1:$upstream_port/health/ready"
     else
         exit 1
     fi
@@ -105,9 +81,9 @@ echo "::: starting the gateway on :$gateway_port (auth and rate limiting on, res
     Logging__LogLevel__Default=Warning \
     ${GATEWAY_ENV:-} \
     dotnet Lattice.Gateway.dll) >"$work/gateway.log" 2>&1 &
-pids+=($!)
 gateway_pid=$!
-wait_ready "http://127.0.0.1:$gateway_port/health/ready" gateway || { tail -20 "$work/gateway.log" >&2; exit 1; }
+bench_track "$gateway_pid"
+wait_ready "http://127.0.0.1:$gateway_port/health/ready" || { tail -20 "$work/gateway.log" >&2; exit 1; }
 
 # A key that may only predict sentiment, with a limit far above what this machine can send: the bucket is
 # checked on every request, it just never runs dry.
@@ -123,8 +99,8 @@ mkdir -p "$work/nginx"
 sed -e "s|@PREFIX@|$work/nginx|g" -e "s|@NGINX_PORT@|$nginx_port|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
     bench/nginx/gateway-bench.conf.template >"$work/nginx/nginx.conf"
 nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" >"$work/nginx.log" 2>&1 &
-pids+=($!)
 nginx_pid=$!
+bench_track "$nginx_pid"
 
 declare -A urls=(
     [direct]="http://127.0.0.1:$upstream_port/v1/sentiment"
@@ -137,9 +113,6 @@ for target in direct gateway nginx; do
     [[ $code == 200 ]] || { echo "$target answered $code, not 200" >&2; exit 1; }
 done
 
-# wrk reports latencies as 245.00us, 1.23ms or 1.01s: convert to microseconds.
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
-
 # CPU time (clock ticks) of the processes that proxy for a target: none for direct, the gateway, nginx's workers.
 proxy_ticks() {
     local list=()
@@ -147,13 +120,8 @@ proxy_ticks() {
         gateway) list=("$gateway_pid") ;;
         nginx) mapfile -t list < <(pgrep -P "$nginx_pid") ;;
     esac
-    local total=0 p
-    for p in "${list[@]}"; do
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-    done
-    echo "$total"
+    if (( ${#list[@]} == 0 )); then echo 0; else cpu_ticks "${list[@]}"; fi
 }
-hz=$(getconf CLK_TCK)
 
 run_wrk() { # target -> "rps p50us p99us proxy_cpu_us_per_request"
     local out before after
@@ -170,11 +138,9 @@ run_wrk() { # target -> "rps p50us p99us proxy_cpu_us_per_request"
     p50=$(to_us "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
     p99=$(to_us "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
-    cpu=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t * 1000000 / hz / n }')
+    cpu=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$requests" 'BEGIN { printf "%.1f", t * 1000000 / hz / n }')
     echo "$rps $p50 $p99 $cpu"
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Warm-up: 5 s slices of the same load until WARMUP has passed and two slices in a row agree within 10 %
 # (at most three times WARMUP), so every target is measured in its steady state.

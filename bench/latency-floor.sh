@@ -8,25 +8,14 @@
 #   bench/latency-floor.sh            # RATE=900 DURATION=10 ROUNDS=3 BASE_PORT=19000
 #
 # Every process started here is stopped on exit.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 
 RATE=${RATE:-900}
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-3}
 BASE_PORT=${BASE_PORT:-19000}
-for tool in nginx wrk dotnet; do
-    command -v "$tool" >/dev/null || { echo "bench/latency-floor.sh needs $tool (apt-get install nginx wrk)" >&2; exit 2; }
-done
-
-work=$(mktemp -d /tmp/lattice-floor.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+bench_require bench/latency-floor.sh nginx wrk curl
+bench_workdir floor
 
 echo "building (Release)..." >&2
 dotnet build bench/Lattice.Bench.BareKestrel -c Release -nologo -v q >/dev/null
@@ -39,7 +28,7 @@ bare_port=$((BASE_PORT + 1)) hop1_port=$((BASE_PORT + 2)) hop2_port=$((BASE_PORT
 DOTNET_gcServer=0 BARE_MODE=endpoint BARE_BODY="$work/response.json" \
     dotnet bench/Lattice.Bench.BareKestrel/bin/Release/net10.0/Lattice.Bench.BareKestrel.dll \
     --urls "http://127.0.0.1:$bare_port" --Logging:LogLevel:Default=Warning >"$work/bare.log" 2>&1 &
-pids+=($!)
+bench_track $!
 
 proxy() { # name port upstream_port: nginx with keep-alive upstream connections, one worker per core
     local prefix=$work/$1
@@ -63,7 +52,7 @@ http {
 }
 CONF
     nginx -p "$prefix" -c "$prefix/nginx.conf" >"$prefix/stdout.log" 2>&1 &
-    pids+=($!)
+    bench_track $!
 }
 proxy hop1 "$hop1_port" "$bare_port"
 proxy hop2 "$hop2_port" "$hop1_port"
@@ -92,7 +81,6 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3f", hi - lo }'; }
 echo
 printf '%-9s %13s %13s\n' target median_p50_ms median_p99_ms

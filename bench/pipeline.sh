@@ -14,29 +14,15 @@
 # The warm-up is long because five processes share two cores while tiered JIT settles: after 20 s of load the
 # pipeline ran at 750 rps, after 50 s at 1,700.
 #   RECORD=1 bench/pipeline.sh       # also append the run to bench/RESULTS.md
-set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+source "$(dirname "$0")/lib.sh"
 CONNECTIONS=${CONNECTIONS:-16}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-45}
 ROUNDS=${ROUNDS:-3}
 BASE_PORT=${BASE_PORT:-17000}
 
-for tool in wrk curl dotnet; do
-    command -v "$tool" >/dev/null || { echo "bench/pipeline.sh needs $tool (apt-get install wrk curl)" >&2; exit 2; }
-done
-
-work=$(mktemp -d /tmp/lattice-pipeline-bench.XXXXXX)
-supervisor=""
-cleanup() {
-    if [[ -n $supervisor ]]; then
-        kill -TERM "$supervisor" 2>/dev/null || true
-        wait "$supervisor" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+bench_require bench/pipeline.sh wrk curl
+bench_workdir pipeline-bench
 
 echo "building (Release)..." >&2
 for project in src/Lattice.Cli src/Lattice.Gateway src/Lattice.Orchestrator src/Services/Lattice.Services.Language \
@@ -70,6 +56,7 @@ YAML
 
 (cd "$work" && exec dotnet "$root/src/Lattice.Cli/bin/Release/net10.0/Lattice.Cli.dll" up --no-build --config lattice.yaml >"$work/up.log" 2>&1) &
 supervisor=$!
+bench_track "$supervisor" # SIGTERM: lattice up stops its children
 for _ in $(seq 1 600); do
     grep -q "^Admin API key: " "$work/up.log" 2>/dev/null && break
     kill -0 "$supervisor" 2>/dev/null || { cat "$work/up.log" >&2; exit 1; }
@@ -94,15 +81,13 @@ for attempt in $(seq 1 20); do
     sleep 0.5
 done
 
-# wrk prints latency percentiles with units; normalise to milliseconds.
-to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.3f", v }'; }
 wrk_run() { # url seconds -> "rps p50 p99"
     local out
     out=$(wrk -t2 -c"$CONNECTIONS" -d"$2"s --latency -s "$work/post.lua" "$1")
     local rps p50 p99
     rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
-    p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
-    p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
+    p50=$(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")
+    p99=$(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")
     local errors
     errors=$(awk '/Non-2xx|Socket errors/' <<<"$out")
     [[ -z $errors ]] || echo "wrk: $errors" >&2
@@ -123,7 +108,6 @@ open_loop() { # url body -> "rps p50 p99"
 
 # Rounds interleave the pipeline and the steps so the machine's noise hits them alike; each figure is the median
 # of the rounds (a single 10 s window's p99 moves by milliseconds between identical runs on a shared machine).
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 declare -A all_rps all_p50 all_p99
 p_err=0
 for round in $(seq 1 "$ROUNDS"); do

@@ -13,10 +13,7 @@
 #
 # Release builds; servers and wrk share this machine. Every process started here is killed on exit.
 # The warm-up is long on purpose: on a busy 2-core machine tiered JIT takes 10-20 s of load to settle.
-set -euo pipefail
-shopt -s inherit_errexit # a failure inside $(measure ...) stops the run too
-export LC_ALL=C          # printf's %.2f and awk's numbers use a decimal point
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-1}
@@ -29,17 +26,10 @@ BARE_PORT=${BARE_PORT:-5189}
 DEFAULTS_PORT=${DEFAULTS_PORT:-5188}
 TEXT=${TEXT:-"The acting was wonderful and the story kept me hooked until the very end."}
 
-command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+bench_require bench/service.sh wrk curl
 [[ -d models/sentiment ]] || { echo "models/sentiment is missing" >&2; exit 2; }
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+bench_workdir service-bench
 
 echo "building Release..." >&2
 dotnet build -c Release -nologo -v:q src/Services/Lattice.Services.Sentiment >/dev/null
@@ -56,16 +46,6 @@ wrk.body = f:read("*a")
 f:close()
 LUA
 
-wait_ready() { # url [any]: until it answers 2xx, or any HTTP status with "any"
-    for _ in $(seq 1 300); do
-        code=$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)
-        if [[ $code == 2* || ( ${2:-} == any && $code != 000 ) ]]; then return 0; fi
-        sleep 0.1
-    done
-    echo "not ready: $1" >&2
-    exit 1
-}
-
 start_service() { # batching(true|false)
     DOTNET_gcServer=0 ASPNETCORE_ENVIRONMENT=Production \
         dotnet "$service_dll" --urls "http://127.0.0.1:$SERVICE_PORT" --contentRoot "$PWD/src/Services/Lattice.Services.Sentiment" \
@@ -73,7 +53,7 @@ start_service() { # batching(true|false)
         --Lattice:ModelServer:Models:sentiment:Batching:Enabled="$1" \
         --Logging:LogLevel:Default=Warning >"$work/service.log" 2>&1 &
     service_pid=$!
-    pids+=("$service_pid")
+    bench_track "$service_pid"
     wait_ready "http://127.0.0.1:$SERVICE_PORT/health/ready"
 }
 
@@ -81,19 +61,8 @@ start_bare() { # mode port; sets bare_pid
     DOTNET_gcServer=0 BARE_MODE=$1 BARE_BODY="$work/response.json" \
         dotnet "$bare_dll" --urls "http://127.0.0.1:$2" --Logging:LogLevel:Default=Warning >"$work/bare-$1.log" 2>&1 &
     bare_pid=$!
-    pids+=("$bare_pid")
+    bench_track "$bare_pid"
     wait_ready "http://127.0.0.1:$2/v1/sentiment" any
-}
-
-stop() { # pid
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-
-ticks_per_second=$(getconf CLK_TCK)
-cpu_ticks() { # user + system time of a process (fields after the parenthesised name, which may hold spaces)
-    [[ -r /proc/$1/stat ]] || { echo "process $1 is gone" >&2; exit 1; }
-    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 # wrk: prints "rps p50_ms p99_ms cpu_us_per_request" for a run against $1, served by process $2.
@@ -127,7 +96,7 @@ measure() {
 start_service false
 curl -fs -X POST -H 'Content-Type: application/json' --data-binary @"$work/request.json" \
     "http://127.0.0.1:$SERVICE_PORT/v1/sentiment" >"$work/response.json"
-stop "$service_pid"
+bench_stop "$service_pid"
 start_bare endpoint "$BARE_PORT"
 endpoint_pid=$bare_pid
 start_bare defaults "$DEFAULTS_PORT"
@@ -155,12 +124,11 @@ for round in $(seq 1 "$ROUNDS"); do
         start_service "$batching"
         result=$(measure "http://127.0.0.1:$SERVICE_PORT/v1/sentiment" "$service_pid")
         add "batching-$batching" "$result"
-        stop "$service_pid"
+        bench_stop "$service_pid"
     done
     echo "round $round done: ratios (defaults, batching off, on) ${ratios[defaults]##* } ${ratios[batching-false]##* } ${ratios[batching-true]##* }" >&2
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { printf '%.2f' "$(median <<<"${ratios[$1]}")"; }
 printf '%-40s %9s %9s %9s %8s %7s\n' target rps p50_ms p99_ms cpu_us/r ratio
 for name in bare defaults batching-false batching-true; do
