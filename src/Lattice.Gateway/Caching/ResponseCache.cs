@@ -4,16 +4,18 @@ using System.Text;
 using Lattice.Gateway.Auth;
 using Lattice.Gateway.Routing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Lattice.Gateway.Caching;
 
-/// <summary>A cached 200 response: what is needed to replay it, and when it was stored.</summary>
-internal sealed record CachedResponse(string? ContentType, string? ModelVersion, byte[] Body, long StoredAt, long ExpiresAt);
+/// <summary>A cached 200 response: its end-to-end headers (Content-Length aside) and body, and when it was stored.</summary>
+internal sealed record CachedResponse(KeyValuePair<string, StringValues>[] Headers, string? ModelVersion, byte[] Body, long StoredAt, long ExpiresAt);
 
 /// <summary>
-/// Cache of repeat predictions. The key is route + method + path and query + SHA-256 of the body; an entry is
-/// served only while fresh and while its model version is the one the route's upstream reported last, so a new
-/// model invalidates every answer of the old one. Bounded by entries and bytes, oldest evicted first.
+/// Cache of repeat predictions. The key is the SHA-256 of route + method + path and query + caller + the request
+/// headers an answer may depend on (<see cref="ResponseCacheOptions.VaryHeaders"/>) + the body, so one caller never
+/// gets an answer made for another; an entry is served only while fresh and while its model version is the one the
+/// route's upstream reported last. Bounded by entries and bytes, oldest evicted first.
 /// </summary>
 internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, TimeProvider timeProvider)
 {
@@ -30,12 +32,25 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    public static KeyHash KeyOf(GatewayRoute route, string method, string pathAndQuery, ReadOnlySpan<byte> body)
+    /// <summary>The key of a request; <paramref name="caller"/> is the authenticated caller's id, or null on an open route.</summary>
+    public KeyHash KeyOf(GatewayRoute route, string method, string pathAndQuery, string? caller, IHeaderDictionary headers, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Append(hash, route.Id);
         Append(hash, method);
         Append(hash, pathAndQuery);
+        Append(hash, caller ?? "");
+        foreach (var name in _options.VaryHeaders)
+        {
+            // Each value is terminated, and so is the list: "a,b" and ["a", "b"] differ, as do absent and empty.
+            foreach (var value in headers[name])
+            {
+                Append(hash, value ?? "");
+            }
+
+            hash.AppendData([1]);
+        }
+
         hash.AppendData(body);
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         hash.GetHashAndReset(digest);
@@ -58,7 +73,21 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
         return entry;
     }
 
-    public void Store(GatewayRoute route, KeyHash key, string? contentType, string? modelVersion, byte[] body)
+    /// <summary>True when the answer's <c>Vary</c> names only request headers that are part of the key.</summary>
+    public bool CoversVary(HttpResponseMessage response)
+    {
+        foreach (var field in response.Headers.Vary)
+        {
+            if (!_options.VaryHeaders.Contains(field, StringComparer.OrdinalIgnoreCase))
+            {
+                return false; // "*" included
+            }
+        }
+
+        return true;
+    }
+
+    public void Store(GatewayRoute route, KeyHash key, KeyValuePair<string, StringValues>[] headers, string? modelVersion, byte[] body)
     {
         if (body.Length > _options.MaxEntryBytes)
         {
@@ -66,7 +95,7 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
         }
 
         var now = timeProvider.GetUtcNow().UtcTicks;
-        var entry = new CachedResponse(contentType, modelVersion, body, now, now + route.CacheTtl.Ticks);
+        var entry = new CachedResponse(headers, modelVersion, body, now, now + route.CacheTtl.Ticks);
         if (_entries.TryGetValue(key, out var previous))
         {
             Remove(key, previous);

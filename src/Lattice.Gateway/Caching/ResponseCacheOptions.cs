@@ -30,7 +30,14 @@ public sealed class ResponseCacheOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "7.00:00:00")]
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Response header in which a service reports the model version that answered; part of the cache key.</summary>
+    /// <summary>
+    /// Request headers whose values are part of the key, because an answer may depend on them: content negotiation,
+    /// the request id a service echoes in its answer, the sticky A/B key of the model server's traffic policy. An
+    /// answer whose <c>Vary</c> names any other header is not stored. Configured entries are added to these.
+    /// </summary>
+    public IList<string> VaryHeaders { get; } = ["Accept", "Content-Type", "X-Request-Id", "X-Lattice-Route-Key"];
+
+    /// <summary>Response header in which a service reports the model version that answered; an entry serves only that version.</summary>
     [Required]
     public string ModelVersionHeader { get; set; } = "X-Model-Version";
 }

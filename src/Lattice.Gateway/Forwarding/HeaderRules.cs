@@ -101,6 +101,33 @@ internal static class HeaderRules
         }
     }
 
+    /// <summary>
+    /// The headers <see cref="CopyResponseHeaders"/> would send, Content-Length aside, for replaying a stored answer.
+    /// </summary>
+    public static KeyValuePair<string, StringValues>[] SnapshotResponseHeaders(HttpResponseMessage source)
+    {
+        var connection = source.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var values) ? values.ToString() : null;
+        var checkConnection = connection is not null && NamesOtherHeaders(connection);
+        var snapshot = new List<KeyValuePair<string, StringValues>>();
+        foreach (var header in source.Headers.NonValidated)
+        {
+            if (!HopByHop.Contains(header.Key) && !ResponseOwned.Contains(header.Key) && !(checkConnection && IsListed(connection!, header.Key)))
+            {
+                snapshot.Add(new(header.Key, ToStringValues(header.Value)));
+            }
+        }
+
+        foreach (var header in source.Content.Headers.NonValidated)
+        {
+            if (!header.Key.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase))
+            {
+                snapshot.Add(new(header.Key, ToStringValues(header.Value)));
+            }
+        }
+
+        return [.. snapshot];
+    }
+
     private static StringValues ToStringValues(HeaderStringValues values)
     {
         if (values.Count == 1)

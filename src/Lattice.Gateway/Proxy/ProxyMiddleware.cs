@@ -130,7 +130,7 @@ internal sealed class ProxyMiddleware(
             }
 
             var upstreamPath = route.UpstreamPathAndQuery(EscapePath(remainder), request.QueryString.Value);
-            await ForwardAsync(context, route, upstreamPath);
+            await ForwardAsync(context, route, upstreamPath, principal?.Id);
         }
         finally
         {
@@ -138,7 +138,7 @@ internal sealed class ProxyMiddleware(
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, GatewayRoute route, string upstreamPath)
+    private async Task ForwardAsync(HttpContext context, GatewayRoute route, string upstreamPath, string? caller)
     {
         var request = context.Request;
         byte[]? bufferedBody = null;
@@ -148,7 +148,24 @@ internal sealed class ProxyMiddleware(
         {
             if (route.Cache)
             {
-                (lookup, bufferedBody, bufferedLength) = await LookupAsync(context, route, upstreamPath);
+                try
+                {
+                    (lookup, bufferedBody, bufferedLength) = await LookupAsync(context, route, upstreamPath, caller);
+                }
+                catch (BadHttpRequestException bad)
+                {
+                    // Reading the body to key it: over the route's body limit, or malformed (e.g. broken chunking).
+                    await (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+                        ? WriteBodyTooLargeAsync(context, route)
+                        : problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", "Reading the request body failed."));
+                    return;
+                }
+                catch (Exception exception) when (exception is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+                {
+                    context.Response.StatusCode = 499; // the client went away while sending its body; nobody reads an answer
+                    return;
+                }
+
                 if (lookup.Hit is { } hit)
                 {
                     await WriteCachedAsync(context, hit);
@@ -301,6 +318,7 @@ internal sealed class ProxyMiddleware(
 
     private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup)
     {
+        // RFC 9211: a Cache-Status the upstream sent is kept, with this cache's entry added after it.
         string? modelVersion = null;
         if (response.Headers.NonValidated.TryGetValues(_modelVersionHeader, out var versions))
         {
@@ -317,7 +335,18 @@ internal sealed class ProxyMiddleware(
             return;
         }
 
-        var error = await HttpForwarder.CopyResponseAsync(context, response, context.RequestAborted);
+        ForwarderError error;
+        if (lookup.Status is { } status)
+        {
+            HttpForwarder.CopyStatusAndHeaders(context, response);
+            AddCacheStatus(context.Response, response, status);
+            error = await HttpForwarder.CopyResponseBodyAsync(context, response, context.RequestAborted);
+        }
+        else
+        {
+            error = await HttpForwarder.CopyResponseAsync(context, response, context.RequestAborted);
+        }
+
         if (error != ForwarderError.None)
         {
             GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
@@ -329,53 +358,61 @@ internal sealed class ProxyMiddleware(
 
     /// <summary>
     /// Relays a cacheable response while capturing its body: up to <c>MaxEntryBytes</c> it is stored and sent with its
-    /// length; a longer (chunked) body is sent as it comes after the part already read, and not stored.
+    /// length; a longer (chunked) body is sent as it comes after the part already read, and not stored. An upstream
+    /// body that breaks before anything was sent gives 502.
     /// </summary>
     private async Task RelayAndStoreAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion)
     {
         var limit = cache.Options.MaxEntryBytes;
-        await using var source = await response.Content.ReadAsStreamAsync(context.RequestAborted);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(response.Content.Headers.ContentLength ?? 4096) + 1));
+        Stream? source = null;
         try
         {
             var length = 0;
-            while (true)
+            try
             {
-                if (length == buffer.Length)
+                source = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+                while (length <= limit)
                 {
-                    if (length > limit)
+                    if (length == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    var read = await source.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                    if (read == 0)
                     {
                         break;
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, buffer.Length * 2));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+                    length += read;
                 }
-
-                var read = await source.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+            {
+                GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(ForwarderError.ResponseBodyDestination), exception);
+                await problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+                    $"'{route.Service}' failed while sending its answer ({ForwarderErrors.Name(ForwarderError.ResponseBodyDestination)}).");
+                return;
             }
 
             HttpForwarder.CopyStatusAndHeaders(context, response);
             if (length <= limit)
             {
                 var body = buffer.AsSpan(0, length).ToArray();
-                cache.Store(route, key, response.Content.Headers.ContentType?.ToString(), modelVersion, body);
-                context.Response.Headers[CacheStatusHeader] = CacheMissStored;
+                cache.Store(route, key, HeaderRules.SnapshotResponseHeaders(response), modelVersion, body);
+                AddCacheStatus(context.Response, response, CacheMissStored);
                 context.Response.ContentLength = length;
                 await HttpForwarder.WriteBodyAsync(context.Response, body, context.RequestAborted);
                 return;
             }
 
+            AddCacheStatus(context.Response, response, CacheMiss);
             await HttpForwarder.WriteBodyAsync(context.Response, buffer.AsMemory(0, length), context.RequestAborted);
-            if (await HttpForwarder.CopyBodyAsync(context.Response, source, -1, context.RequestAborted) != ForwarderError.None)
+            if (await HttpForwarder.CopyBodyAsync(context.Response, source!, -1, context.RequestAborted) != ForwarderError.None)
             {
                 GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(ForwarderError.ResponseBodyDestination), null);
                 context.Abort();
@@ -383,16 +420,30 @@ internal sealed class ProxyMiddleware(
         }
         finally
         {
+            if (source is not null)
+            {
+                await source.DisposeAsync();
+            }
+
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
+    /// <summary>A 200 small enough, not marked no-store or private, setting no cookie, varying only on keyed headers.</summary>
     private bool IsStorable(HttpResponseMessage response) =>
         response.StatusCode == System.Net.HttpStatusCode.OK
         && (response.Content.Headers.ContentLength ?? 0) <= cache.Options.MaxEntryBytes
-        && response.Headers.CacheControl is not { NoStore: true } and not { Private: true };
+        && response.Headers.CacheControl is not { NoStore: true } and not { Private: true }
+        && !response.Headers.NonValidated.Contains(Microsoft.Net.Http.Headers.HeaderNames.SetCookie)
+        && cache.CoversVary(response);
 
-    private async ValueTask<(CacheLookup Lookup, byte[]? Body, int Length)> LookupAsync(HttpContext context, GatewayRoute route, string upstreamPath)
+    /// <summary>Sets this cache's Cache-Status entry after the one the upstream sent, if any (RFC 9211 §2).</summary>
+    private static void AddCacheStatus(HttpResponse response, HttpResponseMessage? upstream, string entry) =>
+        response.Headers[CacheStatusHeader] = upstream is not null && upstream.Headers.NonValidated.TryGetValues(CacheStatusHeader, out var theirs)
+            ? theirs.ToString() + ", " + entry
+            : entry;
+
+    private async ValueTask<(CacheLookup Lookup, byte[]? Body, int Length)> LookupAsync(HttpContext context, GatewayRoute route, string upstreamPath, string? caller)
     {
         var request = context.Request;
         var method = request.Method;
@@ -414,7 +465,7 @@ internal sealed class ProxyMiddleware(
             return (new CacheLookup(null, null, CacheBypass), null, 0);
         }
 
-        var key = ResponseCache.KeyOf(route, method, upstreamPath, body.AsSpan(0, length));
+        var key = cache.KeyOf(route, method, upstreamPath, caller, request.Headers, body.AsSpan(0, length));
         var hit = cache.TryGet(route, key);
         telemetry.Cache(route.Id, hit is null ? "miss" : "hit");
         return (new CacheLookup(key, hit, hit is null ? CacheMiss : null), body, length);
@@ -466,14 +517,21 @@ internal sealed class ProxyMiddleware(
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = hit.ContentType;
-        response.ContentLength = hit.Body.Length;
-        response.Headers[CacheStatusHeader] = CacheHit;
-        if (hit.ModelVersion is not null)
+        var headers = response.Headers;
+        string? theirs = null;
+        foreach (var (name, value) in hit.Headers)
         {
-            response.Headers[_modelVersionHeader] = hit.ModelVersion;
+            if (name.Equals(CacheStatusHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                theirs = value.ToString();
+                continue;
+            }
+
+            headers[name] = value;
         }
 
+        response.ContentLength = hit.Body.Length;
+        headers[CacheStatusHeader] = theirs is null ? CacheHit : theirs + ", " + CacheHit;
         await HttpForwarder.WriteBodyAsync(response, hit.Body, context.RequestAborted);
     }
 

@@ -9,22 +9,47 @@ public sealed class ResponseCacheTests
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
-    /// <summary>A prediction service that counts calls and reports the model version it is told to.</summary>
+    /// <summary>
+    /// A prediction service that counts calls, reports the model version it is told to and, like a Lattice service,
+    /// echoes the caller's X-Request-Id (else a fresh id) in its answer; extra answer headers can be set.
+    /// </summary>
     private sealed class Predictor
     {
         private int _calls;
 
         public volatile string Version = "3";
 
+        public volatile Dictionary<string, string> Headers = [];
+
         public int Calls => Volatile.Read(ref _calls);
 
-        public void Map(WebApplication app) => app.MapPost("/v1/sentiment", async (HttpContext context) =>
+        public void Map(WebApplication app)
         {
-            Interlocked.Increment(ref _calls);
-            var text = await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted);
-            context.Response.Headers["X-Model-Version"] = Version;
-            return Results.Json(new { label = text.Contains("good", StringComparison.Ordinal) ? "positive" : "negative", version = Version });
-        });
+            app.MapPost("/v1/sentiment", async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref _calls);
+                var text = await new StreamReader(context.Request.Body).ReadToEndAsync(context.RequestAborted);
+                context.Response.Headers["X-Model-Version"] = Version;
+                foreach (var (name, value) in Headers)
+                {
+                    context.Response.Headers[name] = value;
+                }
+
+                var id = context.Request.Headers["X-Request-Id"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
+                return Results.Json(new { label = text.Contains("good", StringComparison.Ordinal) ? "positive" : "negative", version = Version, id });
+            });
+
+            // Promises 1000 bytes, sends 10, then drops the connection.
+            app.MapPost("/v1/sentiment/broken", async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref _calls);
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = 1000;
+                await context.Response.Body.WriteAsync("{\"label\":\""u8.ToArray(), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                context.Abort();
+            });
+        }
     }
 
     /// <summary>A predictor behind a gateway whose sentiment route caches, and a client; disposed together.</summary>
@@ -34,11 +59,13 @@ public sealed class ResponseCacheTests
 
         public HttpClient Client { get; } = gateway.CreateClient();
 
-        public static async Task<Rig> StartAsync(TimeProvider? time = null, Dictionary<string, string?>? extra = null)
+        public GatewayHost Gateway { get; } = gateway;
+
+        public static async Task<Rig> StartAsync(TimeProvider? time = null, Dictionary<string, string?>? extra = null, string? scope = "anonymous")
         {
             var predictor = new Predictor();
             var upstream = await Upstreams.StartAsync(predictor.Map);
-            var settings = GatewayHost.Route("sentiment", "/api/sentiment", "sentiment", "/v1/sentiment", [upstream.BaseAddress])
+            var settings = GatewayHost.Route("sentiment", "/api/sentiment", "sentiment", "/v1/sentiment", [upstream.BaseAddress], scope)
                 .With("Lattice:Gateway:Routes:sentiment:Cache", "true")
                 .With("Lattice:Gateway:Routes:sentiment:CacheTtl", "00:01:00");
             if (extra is not null)
@@ -52,7 +79,7 @@ public sealed class ResponseCacheTests
         public async ValueTask DisposeAsync()
         {
             Client.Dispose();
-            await gateway.DisposeAsync();
+            await Gateway.DisposeAsync();
             await upstream.DisposeAsync();
         }
     }
@@ -151,5 +178,120 @@ public sealed class ResponseCacheTests
         Assert.Equal("lattice; hit", newest.Headers.GetValues("Cache-Status").Single());
         Assert.StartsWith("lattice; fwd=miss", oldest.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, oldest.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cache_SameRequestFromAnotherCaller_IsAMissAndGetsItsOwnAnswer()
+    {
+        await using var rig = await Rig.StartAsync(scope: "predict:sentiment");
+        using var alice = rig.Gateway.CreateClient(await rig.Gateway.CreateKeyAsync(["predict:sentiment"]));
+        using var bob = rig.Gateway.CreateClient(await rig.Gateway.CreateKeyAsync(["predict:sentiment"]));
+
+        var first = await alice.SendAsync(WithRequestId("alice-invoice-4711"), Ct);
+        var again = await alice.SendAsync(WithRequestId("alice-invoice-4711"), Ct);
+        var other = await bob.SendAsync(WithRequestId(null), Ct);
+        var otherBody = await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+
+        Assert.Equal("lattice; fwd=miss; stored", first.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; hit", again.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; fwd=miss; stored", other.Headers.GetValues("Cache-Status").Single());
+        Assert.NotEqual("alice-invoice-4711", otherBody.GetProperty("id").GetString());
+        Assert.Equal(2, rig.Predictor.Calls);
+
+        static HttpRequestMessage WithRequestId(string? id)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/sentiment") { Content = JsonContent.Create(new { text = "good stuff" }) };
+            if (id is not null)
+            {
+                request.Headers.Add("X-Request-Id", id);
+            }
+
+            return request;
+        }
+    }
+
+    [Theory]
+    [InlineData("X-Request-Id", "one", "two")]
+    [InlineData("Accept", "application/json", "text/plain")]
+    [InlineData("X-Lattice-Route-Key", "user-1", "user-2")]
+    public async Task Cache_KeyedRequestHeaderDiffers_IsAMiss(string header, string first, string second)
+    {
+        await using var rig = await Rig.StartAsync();
+
+        await rig.Client.SendAsync(With(first), Ct);
+        var repeat = await rig.Client.SendAsync(With(first), Ct);
+        var differing = await rig.Client.SendAsync(With(second), Ct);
+
+        Assert.Equal("lattice; hit", repeat.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; fwd=miss; stored", differing.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal(2, rig.Predictor.Calls);
+
+        HttpRequestMessage With(string value)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/sentiment") { Content = JsonContent.Create(new { text = "good stuff" }) };
+            request.Headers.TryAddWithoutValidation(header, value);
+            return request;
+        }
+    }
+
+    [Fact]
+    public async Task Cache_Hit_ReplaysTheUpstreamsHeadersAndAddsToItsCacheStatus()
+    {
+        await using var rig = await Rig.StartAsync();
+        rig.Predictor.Headers = new() { ["Content-Language"] = "en", ["X-Lattice-Route"] = "weighted", ["Cache-Status"] = "model-cache; hit" };
+
+        var first = await PredictAsync(rig.Client, "good stuff");
+        var hit = await PredictAsync(rig.Client, "good stuff");
+
+        Assert.Equal("model-cache; hit, lattice; fwd=miss; stored", first.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("model-cache; hit, lattice; hit", hit.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("en", hit.Content.Headers.ContentLanguage.Single());
+        Assert.Equal("weighted", hit.Headers.GetValues("X-Lattice-Route").Single());
+        Assert.Equal("3", hit.Headers.GetValues("X-Model-Version").Single());
+        Assert.Equal(await first.Content.ReadAsByteArrayAsync(Ct), await hit.Content.ReadAsByteArrayAsync(Ct));
+        Assert.Equal(1, rig.Predictor.Calls);
+    }
+
+    [Theory]
+    [InlineData("Vary", "Accept-Language")]
+    [InlineData("Vary", "*")]
+    [InlineData("Set-Cookie", "session=abc")]
+    public async Task Cache_AnswerVaryingOnAnUnkeyedHeaderOrSettingACookie_IsNotStored(string header, string value)
+    {
+        await using var rig = await Rig.StartAsync();
+        rig.Predictor.Headers = new() { [header] = value };
+
+        var first = await PredictAsync(rig.Client, "good stuff");
+        var second = await PredictAsync(rig.Client, "good stuff");
+
+        Assert.Equal("lattice; fwd=miss", first.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; fwd=miss", second.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal(2, rig.Predictor.Calls);
+    }
+
+    [Fact]
+    public async Task Cache_AnswerVaryingOnlyOnKeyedHeaders_IsStored()
+    {
+        await using var rig = await Rig.StartAsync();
+        rig.Predictor.Headers = new() { ["Vary"] = "Accept, X-Request-Id" };
+
+        await PredictAsync(rig.Client, "good stuff");
+        var second = await PredictAsync(rig.Client, "good stuff");
+
+        Assert.Equal("lattice; hit", second.Headers.GetValues("Cache-Status").Single());
+    }
+
+    [Fact]
+    public async Task Cache_UpstreamBodyBreaksBeforeAnythingWasSent_Is502AndNotStored()
+    {
+        await using var rig = await Rig.StartAsync();
+
+        var first = await rig.Client.PostAsJsonAsync("/api/sentiment/broken", new { text = "good" }, Ct);
+        var second = await rig.Client.PostAsJsonAsync("/api/sentiment/broken", new { text = "good" }, Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+        Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
+        Assert.Equal(2, rig.Predictor.Calls);
     }
 }
