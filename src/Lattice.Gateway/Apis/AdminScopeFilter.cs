@@ -13,13 +13,18 @@ internal sealed class AdminScopeFilter(GatewayAuthenticator authenticator) : IEn
         var auth = await authenticator.AuthenticateAsync(http.Request, http.RequestAborted);
         if (auth.Principal is null)
         {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized", "An admin API key is required.");
+            http.Response.Headers.WWWAuthenticate = AuthChallenge.For(auth.Failure);
+            return Problem(StatusCodes.Status401Unauthorized, "Unauthorized",
+                auth.Failure == AuthFailure.Missing ? "An admin API key is required." : AuthChallenge.Detail(auth.Failure));
         }
 
-        return auth.Principal.Allows(Scopes.Admin)
-            ? await next(context)
-            : Problem(StatusCodes.Status403Forbidden, "Insufficient scope", "This endpoint needs the scope 'admin'.");
+        if (auth.Principal.Allows(Scopes.Admin))
+        {
+            return await next(context);
+        }
+
+        http.Response.Headers.WWWAuthenticate = AuthChallenge.InsufficientScope(Scopes.Admin);
+        return Problem(StatusCodes.Status403Forbidden, "Insufficient scope", "This endpoint needs the scope 'admin'.");
     }
 
     private static ProblemHttpResult Problem(int status, string title, string detail) =>

@@ -87,15 +87,15 @@ internal sealed class HttpForwarder : IDisposable
         }
         catch (HttpRequestException exception)
         {
-            return new ForwardAttempt(null, Classify(request.Content as StreamingRequestContent, exception, requestAborted), exception);
+            return new ForwardAttempt(null, Classify(request.Content as ForwardedRequestContent, exception, requestAborted), exception);
         }
-        catch (Exception exception) when (request.Content is StreamingRequestContent { Error: not ForwarderError.None } content)
+        catch (Exception exception) when (request.Content is ForwardedRequestContent { Error: not ForwarderError.None } content)
         {
             return new ForwardAttempt(null, content.Error, exception);
         }
     }
 
-    private static ForwarderError Classify(StreamingRequestContent? content, HttpRequestException exception, CancellationToken requestAborted)
+    private static ForwarderError Classify(ForwardedRequestContent? content, HttpRequestException exception, CancellationToken requestAborted)
     {
         if (content is { Error: not ForwarderError.None })
         {

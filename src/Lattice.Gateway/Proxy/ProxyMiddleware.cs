@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Lattice.Gateway.Auth;
 using Lattice.Gateway.Caching;
 using Lattice.Gateway.Forwarding;
@@ -21,7 +22,7 @@ namespace Lattice.Gateway.Proxy;
 /// replicas chosen by the balancer through each replica's circuit breaker, retried on another replica only when
 /// nothing was sent or the request is idempotent. Paths no route matches fall through to the endpoints (then 404).
 /// </summary>
-internal sealed class ProxyMiddleware(
+internal sealed partial class ProxyMiddleware(
     RequestDelegate next,
     RouteTable routes,
     HttpForwarder forwarder,
@@ -103,6 +104,7 @@ internal sealed class ProxyMiddleware(
 
             if (!auth.Principal.Allows(scope))
             {
+                context.Response.Headers.WWWAuthenticate = AuthChallenge.InsufficientScope(scope);
                 await problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Insufficient scope",
                     $"This route needs the scope '{scope}'.");
                 return;
@@ -129,7 +131,7 @@ internal sealed class ProxyMiddleware(
                 return;
             }
 
-            var upstreamPath = route.UpstreamPathAndQuery(EscapePath(remainder), request.QueryString.Value);
+            var upstreamPath = route.UpstreamPathAndQuery(UpstreamRemainder(context, remainder), request.QueryString.Value);
             await ForwardAsync(context, route, upstreamPath, principal?.Id);
         }
         finally
@@ -186,11 +188,11 @@ internal sealed class ProxyMiddleware(
                 return;
             }
 
-            HttpContent? content = bufferedBody is not null
-                ? new ReadOnlyMemoryContent(bufferedBody.AsMemory(0, bufferedLength))
-                : context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
-                    ? new StreamingRequestContent(request.BodyReader)
-                    : null;
+            // A body-less idempotent request goes without content, so the handler may repeat it on a fresh connection.
+            var content = bufferedBody is not null ? ForwardedRequestContent.Buffered(bufferedBody.AsMemory(0, bufferedLength))
+                : context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true ? ForwardedRequestContent.Streamed(request.BodyReader)
+                : IsIdempotent(request.Method) ? null
+                : ForwardedRequestContent.Empty();
             await ForwardToReplicasAsync(context, route, upstreamPath, replicas, content, lookup);
         }
         finally
@@ -203,7 +205,7 @@ internal sealed class ProxyMiddleware(
     }
 
     private async Task ForwardToReplicasAsync(
-        HttpContext context, GatewayRoute route, string upstreamPath, Replica[] replicas, HttpContent? content, CacheLookup lookup)
+        HttpContext context, GatewayRoute route, string upstreamPath, Replica[] replicas, ForwardedRequestContent? content, CacheLookup lookup)
     {
         using var timeout = new TimeoutScope(route.Timeout, timeProvider, context.RequestAborted);
         var idempotent = IsIdempotent(context.Request.Method);
@@ -224,7 +226,7 @@ internal sealed class ProxyMiddleware(
                 break;
             }
 
-            var resendable = content is not StreamingRequestContent streaming || !streaming.Started;
+            var resendable = content is null || content.CanResend;
             var retry = attempts <= _options.MaxRetries && resendable && !timeout.Token.IsCancellationRequested
                 && (ForwarderErrors.NothingSent(result.Error)
                     || (idempotent && (ForwarderErrors.IsReplicaFailure(result.Error) || result.Error == ForwarderError.None)));
@@ -260,8 +262,9 @@ internal sealed class ProxyMiddleware(
     }
 
     private async ValueTask<ForwardAttempt> SendAttemptAsync(
-        HttpContext context, GatewayRoute route, Replica replica, string upstreamPath, HttpContent? content, TimeoutScope timeout, int attempt)
+        HttpContext context, GatewayRoute route, Replica replica, string upstreamPath, ForwardedRequestContent? content, TimeoutScope timeout, int attempt)
     {
+        content?.BeginAttempt();
         // The client span of this attempt (HttpClient's own is switched off in the runtime config).
         using var activity = GatewayTelemetry.Source.StartActivity(route.ActivityName, ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
@@ -537,15 +540,8 @@ internal sealed class ProxyMiddleware(
 
     private ValueTask WriteUnauthorizedAsync(HttpContext context, AuthFailure failure)
     {
-        context.Response.Headers.WWWAuthenticate = failure == AuthFailure.Missing ? "Bearer" : "Bearer error=\"invalid_token\"";
-        var detail = failure switch
-        {
-            AuthFailure.Missing => "Send an API key in 'Authorization: Bearer <key>' or 'X-Api-Key'.",
-            AuthFailure.Expired => "The API key or token has expired.",
-            AuthFailure.Revoked => "The API key was revoked.",
-            _ => "The API key or token is not valid.",
-        };
-        return problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", detail);
+        context.Response.Headers.WWWAuthenticate = AuthChallenge.For(failure);
+        return problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", AuthChallenge.Detail(failure));
     }
 
     private ValueTask WriteBodyTooLargeAsync(HttpContext context, GatewayRoute route) =>
@@ -591,13 +587,81 @@ internal sealed class ProxyMiddleware(
         }
     }
 
-    /// <summary>Re-escapes the decoded rest of the path; it starts with '/' or, for a custom method, ':'.</summary>
-    private static string EscapePath(string remainder) => remainder switch
+    /// <summary>
+    /// The rest of the path after the route prefix, escaped as the client wrote it, so that %25, %2F and the like reach
+    /// the service unchanged. Kestrel hands over the path decoded (all but %2F) with dot segments removed; the raw
+    /// target's rest is used when it decodes to that same rest, otherwise the decoded rest is escaped again.
+    /// </summary>
+    private static string UpstreamRemainder(HttpContext context, string remainder)
     {
-        "" => remainder,
-        [':', ..] => ":" + new PathString("/" + remainder[1..]).ToUriComponent()[1..],
-        _ => new PathString(remainder).ToUriComponent(),
-    };
+        if (remainder.Length == 0)
+        {
+            return remainder;
+        }
+
+        var path = context.Request.Path.Value!;
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is ['/', ..])
+        {
+            var end = raw.IndexOf('?');
+            var rawPath = end < 0 ? raw.AsSpan() : raw.AsSpan(0, end);
+            if (rawPath.Length == path.Length && rawPath.EndsWith(remainder, StringComparison.Ordinal))
+            {
+                return remainder; // nothing was escaped (the common case)
+            }
+
+            var split = RawIndexAfter(rawPath, path.Length - remainder.Length);
+            if (split > 0)
+            {
+                var rawRest = rawPath[split..].ToString();
+                if (Uri.UnescapeDataString(EncodedSlash().Replace(rawRest, "%25$1")) == remainder)
+                {
+                    return rawRest;
+                }
+            }
+        }
+
+        // A literal '%' in the decoded path is escaped; "%2F" there is an escaped slash Kestrel left alone.
+        var escaped = LiteralPercent().Replace(remainder, "%25");
+        return escaped[0] == ':'
+            ? ":" + new PathString("/" + escaped[1..]).ToUriComponent()[1..]
+            : new PathString(escaped).ToUriComponent();
+    }
+
+    /// <summary>The index in <paramref name="rawPath"/> after its first <paramref name="decodedLength"/> decoded characters; -1 if not found (non-ASCII escapes).</summary>
+    private static int RawIndexAfter(ReadOnlySpan<char> rawPath, int decodedLength)
+    {
+        var index = 0;
+        for (var decoded = 0; decoded < decodedLength; decoded++)
+        {
+            if (index >= rawPath.Length)
+            {
+                return -1;
+            }
+
+            if (rawPath[index] == '%')
+            {
+                if (index + 2 >= rawPath.Length || !byte.TryParse(rawPath.Slice(index + 1, 2), System.Globalization.NumberStyles.HexNumber, null, out var value) || value > 0x7F)
+                {
+                    return -1;
+                }
+
+                index += 3;
+            }
+            else
+            {
+                index++;
+            }
+        }
+
+        return index;
+    }
+
+    [GeneratedRegex("%(2[fF])")]
+    private static partial Regex EncodedSlash();
+
+    [GeneratedRegex("%(?!2[fF])")]
+    private static partial Regex LiteralPercent();
 
     private static long HeaderBytes(IHeaderDictionary headers)
     {

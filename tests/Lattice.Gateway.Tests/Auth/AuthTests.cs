@@ -64,6 +64,9 @@ public sealed class AuthTests
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
             Assert.Equal(ProblemTypes.Forbidden, problem.GetProperty("type").GetString());
+            var challenge = response.Headers.WwwAuthenticate.Single();
+            Assert.Equal("Bearer", challenge.Scheme);
+            Assert.StartsWith("error=\"insufficient_scope\", scope=\"", challenge.Parameter, StringComparison.Ordinal);
         }
     }
 
@@ -170,8 +173,18 @@ public sealed class AuthTests
         using var anonymous = sut.CreateClient();
         using var predictor = sut.CreateClient(key);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/gateway/keys", Ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await predictor.GetAsync("/gateway/keys", Ct)).StatusCode);
+        using var invalid = sut.CreateClient("lat_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+
+        var missing = await anonymous.GetAsync("/gateway/keys", Ct);
+        var wrong = await invalid.GetAsync("/gateway/keys", Ct);
+        var forbidden = await predictor.GetAsync("/gateway/keys", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Null(missing.Headers.WwwAuthenticate.Single().Parameter);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal("error=\"invalid_token\"", wrong.Headers.WwwAuthenticate.Single().Parameter);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("error=\"insufficient_scope\", scope=\"admin\"", forbidden.Headers.WwwAuthenticate.Single().Parameter);
     }
 
     [Fact]

@@ -202,4 +202,188 @@ public sealed class ForwardingTests
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
     }
+
+    [Fact]
+    public async Task Forward_ConnectionHeaderNamingHeadersBesideKeepAlive_DropsThem()
+    {
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/echo/headers", (HttpContext context) =>
+            Results.Json(context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()))));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("echo", "/api/echo", "echo", "/v1/echo", [upstream.BaseAddress]));
+
+        var answer = await RawHttp.SendAsync(sut.BaseAddress,
+            "GET /api/echo/headers HTTP/1.1\r\nHost: gateway\r\nConnection: keep-alive, X-Hop\r\n"
+            + "X-Hop: secret\r\nX-Keep: passes\r\n\r\n", Ct);
+        var seen = JsonSerializer.Deserialize<Dictionary<string, string>>(answer.Body);
+
+        Assert.Equal(200, answer.Status);
+        Assert.NotNull(seen);
+        Assert.False(seen.ContainsKey("x-hop"), "X-Hop reached the upstream.");
+        Assert.Equal("passes", seen["x-keep"]);
+    }
+
+    [Fact]
+    public async Task Forward_PercentEncodedPath_ReachesTheUpstreamAsSent()
+    {
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/raw/{**rest}", (HttpContext context) =>
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("raw", "/api/raw", "raw", "/v1/raw", [upstream.BaseAddress]));
+
+        var encoded = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/raw/a%2541/b%2Fc/d%20e?q=x%2526y HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
+        var escapedPrefix = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/r%61w/50%25 HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
+        var dotted = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/raw/x/../y%2541 HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
+
+        Assert.Equal("/v1/raw/a%2541/b%2Fc/d%20e?q=x%2526y", encoded.Body);
+        Assert.Equal("/v1/raw/50%25", escapedPrefix.Body);
+        Assert.Equal("/v1/raw/y%2541", dotted.Body);
+    }
+
+    [Fact]
+    public async Task Forward_BodilessPost_IsSentOnceWhenTheUpstreamDropsTheConnection()
+    {
+        // An upstream that answers the first request on a connection (so the pool keeps it) and drops every later one
+        // after reading it: the case where SocketsHttpHandler would silently send the request again.
+        await using var upstream = await DroppingUpstream.StartAsync();
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("drop", "/api/drop", "drop", "/", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        var warm = await client.GetAsync("/api/drop/warm", Ct);
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/drop/act");
+        var acted = await client.SendAsync(post, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, acted.StatusCode);
+        Assert.Equal(1, upstream.Count("POST /act"));
+    }
+}
+
+/// <summary>One HTTP/1.1 exchange over a raw socket, for requests HttpClient would normalise.</summary>
+internal static class RawHttp
+{
+    public static async Task<(int Status, string Body)> SendAsync(Uri server, string request, CancellationToken cancellationToken)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port, cancellationToken);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)), cancellationToken);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        var status = int.Parse(text.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        var head = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var body = text[(head + 4)..];
+        if (text[..head].Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            body = Dechunk(body);
+        }
+
+        return (status, body);
+    }
+
+    private static string Dechunk(string chunked)
+    {
+        var result = new System.Text.StringBuilder();
+        var at = 0;
+        while (true)
+        {
+            var line = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
+            var size = int.Parse(chunked[at..line], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            if (size == 0)
+            {
+                return result.ToString();
+            }
+
+            result.Append(chunked, line + 2, size);
+            at = line + 2 + size + 2;
+        }
+    }
+}
+
+/// <summary>
+/// A raw HTTP/1.1 upstream on loopback that answers the first request of each connection with 200 (keep-alive)
+/// and reads, counts and drops every later one without answering.
+/// </summary>
+internal sealed class DroppingUpstream : IAsyncDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
+    private Task? _accepting;
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+
+    public static Task<DroppingUpstream> StartAsync()
+    {
+        var upstream = new DroppingUpstream();
+        upstream._listener.Start();
+        upstream._accepting = upstream.AcceptAsync();
+        return Task.FromResult(upstream);
+    }
+
+    /// <summary>How many requests began with <paramref name="requestLine"/> ("METHOD /path").</summary>
+    public int Count(string requestLine) => _requests.Count(r => r.StartsWith(requestLine + " ", StringComparison.Ordinal));
+
+    private async Task AcceptAsync()
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                var socket = await _listener.AcceptTcpClientAsync(_stop.Token);
+                connections.Add(ServeAsync(socket));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    private async Task ServeAsync(System.Net.Sockets.TcpClient socket)
+    {
+        using (socket)
+        {
+            try
+            {
+                var stream = socket.GetStream();
+                using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+                for (var served = 0; ; served++)
+                {
+                    var requestLine = await reader.ReadLineAsync(_stop.Token);
+                    if (requestLine is null)
+                    {
+                        return;
+                    }
+
+                    while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token)))
+                    {
+                        // headers; the requests sent here carry no body
+                    }
+
+                    _requests.Enqueue(requestLine);
+                    if (served > 0)
+                    {
+                        return; // read it, answer nothing, close
+                    }
+
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), _stop.Token);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        if (_accepting is not null)
+        {
+            await _accepting;
+        }
+
+        _stop.Dispose();
+    }
 }
