@@ -115,6 +115,66 @@ public sealed class LoadBalancingTests
     }
 
     [Fact]
+    public async Task Outlier_ReplicaEjectedAgain_StaysOutLongerEachTime()
+    {
+        var time = new ManualTimeProvider();
+        await using var replicas = await Replicas.StartAsync(3);
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses)
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "2")
+            .With("Lattice:Gateway:LoadBalancing:BaseEjectionTime", "00:00:30")
+            .With("Lattice:Gateway:LoadBalancing:MaxEjectionTime", "00:01:10")
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "10000")
+            .With("Lattice:Gateway:MaxRetries", "0");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient();
+        replicas.Failing[1] = true;
+
+        // The replica keeps failing: each time it is back in rotation it is ejected again, for 30, 60, then 70 s (capped).
+        var durations = new List<TimeSpan>();
+        for (var ejection = 0; ejection < 3; ejection++)
+        {
+            for (var i = 0; i < 60 && !IsEjected(sut, 1, replicas, time); i++)
+            {
+                await client.PostAsync("/api/s", new StringContent("x"), Ct);
+            }
+
+            var replica = Replica(sut, 1, replicas);
+            var now = time.GetUtcNow().UtcTicks;
+            durations.Add(TimeSpan.FromTicks(replica.EjectedUntil - now));
+            time.Advance(TimeSpan.FromTicks(replica.EjectedUntil - now + 1));
+        }
+
+        Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(70)], durations);
+    }
+
+    [Fact]
+    public async Task Outlier_ManyReplicasFailing_EjectsAtMostMaxEjectionPercent()
+    {
+        var time = new ManualTimeProvider();
+        await using var replicas = await Replicas.StartAsync(5);
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses)
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "2")
+            .With("Lattice:Gateway:LoadBalancing:MaxEjectionPercent", "40")
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "10000")
+            .With("Lattice:Gateway:MaxRetries", "0");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient();
+        for (var i = 0; i < 4; i++)
+        {
+            replicas.Failing[i] = true;
+        }
+
+        for (var i = 0; i < 80; i++)
+        {
+            await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        }
+
+        var ejected = Enumerable.Range(0, 5).Count(i => IsEjected(sut, i, replicas, time));
+        Assert.Equal(2, ejected); // 40 % of 5
+        Assert.False(IsEjected(sut, 4, replicas, time));
+    }
+
+    [Fact]
     public async Task Outlier_EveryReplicaFailing_NeverEjectsTheLastOne()
     {
         var time = new ManualTimeProvider();
@@ -269,13 +329,15 @@ public sealed class LoadBalancingTests
         Assert.True(Volatile.Read(ref calls[1]) > 0, "The replica did not return after passing its health check.");
     }
 
-    private static bool IsEjected(GatewayHost sut, int index, Replicas replicas, TimeProvider time)
-    {
-        var cluster = sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s");
-        // Null until the first request (or health round) resolved the service's replicas.
-        var replica = cluster.Replicas.SingleOrDefault(r => r.Address == replicas.Addresses[index]);
-        return replica?.IsEjected(time.GetUtcNow().UtcTicks) ?? false;
-    }
+    private static bool IsEjected(GatewayHost sut, int index, Replicas replicas, TimeProvider time) =>
+        FindReplica(sut, index, replicas)?.IsEjected(time.GetUtcNow().UtcTicks) ?? false;
+
+    private static Replica Replica(GatewayHost sut, int index, Replicas replicas) =>
+        FindReplica(sut, index, replicas) ?? throw new InvalidOperationException("The service's replicas were not resolved yet.");
+
+    // Null until the first request (or health round) resolved the service's replicas.
+    private static Replica? FindReplica(GatewayHost sut, int index, Replicas replicas) =>
+        sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s").Replicas.SingleOrDefault(r => r.Address == replicas.Addresses[index]);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
