@@ -49,9 +49,10 @@ internal static class TelemetryExtensions
     {
         var options = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         var export = OtlpConfigured(services.GetRequiredService<IConfiguration>());
-        // Without an exporter, recording spans only costs time: the always-off sampler still creates propagation-only
-        // activities, so trace ids reach logs and traceparent reaches the next hop.
-        Sampler sampler = export ? new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SamplingRatio)) : new AlwaysOffSampler();
+        // Without an exporter, recording spans only costs time: roots are not sampled, and their propagation-only
+        // activities still carry trace ids to the logs and traceparent to the next hop. A caller's sampled flag is
+        // honoured (the span is recorded, then dropped here) so that it reaches the next hop, whose exporter may want it.
+        Sampler sampler = new ParentBasedSampler(export ? new TraceIdRatioBasedSampler(options.SamplingRatio) : new AlwaysOffSampler());
         var tracing = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(Resource(services, applicationName))
             .SetSampler(sampler)

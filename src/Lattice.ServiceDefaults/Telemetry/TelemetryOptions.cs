@@ -32,8 +32,8 @@ public sealed class TelemetryOptions
 
     /// <summary>
     /// Trace sampling ratio for root spans (1 = all) when an OTLP endpoint is configured; children follow their
-    /// parent's decision. Without an exporter no span is recorded (nothing would read it); trace ids still exist
-    /// and propagate, so logs and downstream services keep the caller's trace.
+    /// parent's decision. Without an exporter no root span is recorded (nothing would read it); trace ids still exist
+    /// and propagate, so logs and downstream services keep the caller's trace and its sampled flag.
     /// </summary>
     [Range(0.0, 1.0)]
     public double SamplingRatio { get; set; } = 1.0;

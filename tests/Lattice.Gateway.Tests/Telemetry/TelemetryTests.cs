@@ -79,4 +79,23 @@ public sealed class TelemetryTests
         Assert.Contains(mine, span => span.Status == ActivityStatusCode.Error && (string?)span.GetTagItem("server.address") == dead.Authority);
         Assert.Contains(mine, span => (int?)span.GetTagItem("http.response.status_code") == 200);
     }
+
+    [Theory]
+    [InlineData("01")]
+    [InlineData("00")]
+    public async Task Tracing_CallersSampledFlag_ReachesTheUpstream(string flags)
+    {
+        // No OTLP exporter here: the gateway records nothing of its own, but must not reset the caller's decision.
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/t", (HttpContext context) => context.Request.Headers["traceparent"].ToString()));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("traced", "/api/traced", "t", "/v1/t", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/traced");
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}");
+
+        var seen = await (await client.SendAsync(request, Ct)).Content.ReadAsStringAsync(Ct);
+
+        Assert.StartsWith($"00-{traceId}-", seen, StringComparison.Ordinal);
+        Assert.EndsWith("-" + flags, seen, StringComparison.Ordinal);
+    }
 }
