@@ -7,7 +7,8 @@ namespace Lattice.Gateway.Auth;
 
 /// <summary>
 /// Validates JWT bearer tokens against the issuer, audience and signing keys in configuration. The scopes come from
-/// the configured claim (space-separated); the subject becomes the rate-limit partition.
+/// the configured claim (space-separated); the caller's identity (the rate-limit and cache partition) is the subject,
+/// else the OAuth client (<c>client_id</c>, <c>azp</c>), else the token itself, so callers never share a partition.
 /// </summary>
 internal sealed class JwtValidator
 {
@@ -73,11 +74,30 @@ internal sealed class JwtValidator
                 : AuthFailure.Invalid);
         }
 
-        var subject = result.Claims.TryGetValue("sub", out var sub) ? sub?.ToString() : null;
         var scopes = result.Claims.TryGetValue(_scopeClaim, out var raw) ? ScopesOf(raw) : [];
         var expires = result.SecurityToken is JsonWebToken jwt && jwt.ValidTo != DateTime.MinValue ? new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) : (DateTimeOffset?)null;
-        return new AuthResult(new GatewayPrincipal("jwt:" + (subject ?? "anonymous"), scopes, expires, null, null), AuthFailure.None);
+        return new AuthResult(new GatewayPrincipal(CallerId(result.Claims, token), scopes, expires, null, null), AuthFailure.None);
     }
+
+    private static string CallerId(IDictionary<string, object> claims, string token)
+    {
+        if (Claim(claims, "sub") is { } subject)
+        {
+            return "jwt:" + subject;
+        }
+
+        if ((Claim(claims, "client_id") ?? Claim(claims, "azp")) is { } client)
+        {
+            return "jwt:client:" + client;
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token), hash);
+        return "jwt:token:" + Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private static string? Claim(IDictionary<string, object> claims, string name) =>
+        claims.TryGetValue(name, out var value) && value?.ToString() is { Length: > 0 } text ? text : null;
 
     private static string[] ScopesOf(object? raw) => raw switch
     {

@@ -23,11 +23,14 @@ internal static class HeaderRules
         HeaderNames.ProxyAuthorization, HeaderNames.TE, HeaderNames.Trailer, HeaderNames.TransferEncoding,
         HeaderNames.Upgrade);
 
-    /// <summary>Request headers the gateway sets itself, or consumes (credentials never reach a service).</summary>
+    /// <summary>
+    /// Request headers the gateway sets itself, or consumes (credentials never reach a service). The client's RFC 7239
+    /// <c>Forwarded</c> goes too: the gateway speaks X-Forwarded-*, and an unverified claim must not pass as its word.
+    /// </summary>
     private static readonly FrozenSet<string> RequestOwned = FrozenSet.Create(
         StringComparer.OrdinalIgnoreCase,
         HeaderNames.Host, ForwardedProto, ForwardedHost, ForwardedFor, ApiKey, HeaderNames.Authorization,
-        HeaderNames.Expect);
+        HeaderNames.Expect, "Forwarded");
 
     /// <summary>Headers that belong on <see cref="HttpContent"/> rather than the request message.</summary>
     private static readonly FrozenSet<string> ContentHeaders = FrozenSet.Create(

@@ -279,6 +279,41 @@ public sealed class AuthTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrongKey.GetAsync("/api/sentiment", Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task Jwt_CallerIdentity_IsTheSubjectElseTheClientElseTheToken()
+    {
+        var secret = new byte[32];
+        Random.Shared.NextBytes(secret);
+        var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
+        options.Value.Jwt.Issuer = "https://login.example";
+        options.Value.Jwt.Audience = "lattice";
+        options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(secret));
+        var validator = new JwtValidator(options, TimeProvider.System);
+        string Token(DateTime expires, params Claim[] claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://login.example",
+            Audience = "lattice",
+            Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), .. claims]),
+            NotBefore = expires.AddHours(-2),
+            Expires = expires,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256),
+        });
+        var soon = DateTime.UtcNow.AddMinutes(5);
+
+        var user = await validator.ValidateAsync(Token(soon, new Claim("sub", "user-1")));
+        var client = await validator.ValidateAsync(Token(soon, new Claim("client_id", "billing")));
+        var first = await validator.ValidateAsync(Token(soon, new Claim("jti", "1")));
+        var second = await validator.ValidateAsync(Token(soon, new Claim("jti", "2")));
+        var expired = await validator.ValidateAsync(Token(DateTime.UtcNow.AddHours(-1), new Claim("sub", "user-1")));
+
+        Assert.Equal("jwt:user-1", user.Principal?.Id);
+        Assert.Equal("jwt:client:billing", client.Principal?.Id);
+        Assert.StartsWith("jwt:token:", first.Principal?.Id, StringComparison.Ordinal);
+        Assert.NotEqual(first.Principal?.Id, second.Principal?.Id);
+        Assert.Null(expired.Principal);
+        Assert.Equal(AuthFailure.Expired, expired.Failure);
+    }
+
     [Theory]
     [InlineData("predict:sentiment", true)]
     [InlineData("predict:*", true)]

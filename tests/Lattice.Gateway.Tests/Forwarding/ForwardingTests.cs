@@ -33,6 +33,7 @@ public sealed class ForwardingTests
         request.Headers.TE.ParseAdd("trailers");
         request.Headers.Add("X-Keep", "passes");
         request.Headers.Add("X-Forwarded-For", "203.0.113.7");
+        request.Headers.Add("Forwarded", "for=198.51.100.1;proto=https");
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
 
@@ -41,7 +42,7 @@ public sealed class ForwardingTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotNull(seen);
-        foreach (var dropped in new[] { "x-hop", "keep-alive", "proxy-authorization", "te", "x-api-key", "authorization" })
+        foreach (var dropped in new[] { "x-hop", "keep-alive", "proxy-authorization", "te", "x-api-key", "authorization", "forwarded" })
         {
             Assert.False(seen.ContainsKey(dropped), $"'{dropped}' reached the upstream.");
         }
