@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lattice.Gateway.Tests.Caching;
 
@@ -36,6 +37,11 @@ public sealed class ResponseCacheTests
                 }
 
                 var id = context.Request.Headers["X-Request-Id"].FirstOrDefault() ?? Guid.NewGuid().ToString("N");
+                if (text.Contains("fail", StringComparison.Ordinal))
+                {
+                    return Results.Problem("model failed", statusCode: 500);
+                }
+
                 return Results.Json(new { label = text.Contains("good", StringComparison.Ordinal) ? "positive" : "negative", version = Version, id });
             });
 
@@ -293,5 +299,39 @@ public sealed class ResponseCacheTests
         Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.BadGateway, second.StatusCode);
         Assert.Equal(2, rig.Predictor.Calls);
+    }
+
+    [Fact]
+    public async Task Cache_UpstreamError_IsNotStored()
+    {
+        await using var rig = await Rig.StartAsync();
+
+        var first = await PredictAsync(rig.Client, "fail please");
+        var second = await PredictAsync(rig.Client, "fail please");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, second.StatusCode);
+        Assert.Equal("lattice; fwd=miss", first.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; fwd=miss", second.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal(2, rig.Predictor.Calls);
+    }
+
+    [Fact]
+    public async Task Cache_MoreBytesThanTheBound_EvictsTheOldest()
+    {
+        await using var rig = await Rig.StartAsync(extra: new() { ["Lattice:Gateway:Cache:MaxBytes"] = "1024" });
+        var cache = rig.Gateway.Services.GetRequiredService<Lattice.Gateway.Caching.ResponseCache>();
+
+        for (var i = 0; i < 30; i++)
+        {
+            await PredictAsync(rig.Client, $"text number {i}");
+        }
+
+        var newest = await PredictAsync(rig.Client, "text number 29");
+        var oldest = await PredictAsync(rig.Client, "text number 0");
+
+        Assert.InRange(cache.Bytes, 1, 1024);
+        Assert.InRange(cache.Count, 2, 29);
+        Assert.Equal("lattice; hit", newest.Headers.GetValues("Cache-Status").Single());
+        Assert.StartsWith("lattice; fwd=miss", oldest.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
     }
 }
