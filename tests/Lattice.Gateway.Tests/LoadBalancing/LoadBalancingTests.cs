@@ -14,7 +14,7 @@ public sealed class LoadBalancingTests
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
 
-    /// <summary>Replicas that count their calls and fail (500) while told to.</summary>
+    /// <summary>Replicas that count their calls and fail (with <see cref="FailureStatus"/>, 500 by default) while told to.</summary>
     private sealed class Replicas : IAsyncDisposable
     {
         private readonly int[] _calls;
@@ -30,6 +30,8 @@ public sealed class LoadBalancingTests
 
         public bool[] Failing { get; }
 
+        public int FailureStatus { get; set; } = 500;
+
         public Uri[] Addresses => [.. Apps.Select(a => a.BaseAddress)];
 
         public int Calls(int replica) => Volatile.Read(ref _calls[replica]);
@@ -38,6 +40,7 @@ public sealed class LoadBalancingTests
         {
             var calls = new int[count];
             var failing = new bool[count];
+            Replicas? replicas = null;
             var apps = await Upstreams.StartManyAsync(count, i => app => app.Map("/{**path}", async (HttpContext context) =>
             {
                 if (context.Request.Path.StartsWithSegments("/health"))
@@ -47,9 +50,10 @@ public sealed class LoadBalancingTests
 
                 Interlocked.Increment(ref calls[i]);
                 await Task.Yield();
-                return Volatile.Read(ref failing[i]) ? Results.StatusCode(500) : Results.Text($"replica {i}");
+                return Volatile.Read(ref failing[i]) ? Results.StatusCode(replicas!.FailureStatus) : Results.Text($"replica {i}");
             }));
-            return new Replicas(apps, calls, failing);
+            replicas = new Replicas(apps, calls, failing);
+            return replicas;
         }
 
         public async ValueTask DisposeAsync()
@@ -282,6 +286,37 @@ public sealed class LoadBalancingTests
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal(1, replicas.Calls(0) + replicas.Calls(1));
+    }
+
+    [Fact]
+    public async Task Retry_IdempotentRequestAnswered503_GoesToAnotherReplicaButAPostDoesNot()
+    {
+        await using var replicas = await Replicas.StartAsync(2);
+        replicas.FailureStatus = 503;
+        replicas.Failing[0] = true;
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/", replicas.Addresses)
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1000")
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "10000");
+        await using var sut = await GatewayHost.StartAsync(settings);
+        using var client = sut.CreateClient();
+
+        var gets = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            gets.Add((await client.GetAsync("/api/s", Ct)).StatusCode);
+        }
+
+        var callsBeforePosts = replicas.Calls(0) + replicas.Calls(1);
+        var posts = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            posts.Add((await client.PostAsJsonAsync("/api/s", new { text = "x" }, Ct)).StatusCode);
+        }
+
+        Assert.All(gets, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.True(replicas.Calls(0) > 0, "The balancer never tried the failing replica, so nothing was retried.");
+        Assert.Contains(HttpStatusCode.ServiceUnavailable, posts);
+        Assert.Equal(20, replicas.Calls(0) + replicas.Calls(1) - callsBeforePosts); // one attempt per POST
     }
 
     [Fact]
