@@ -321,7 +321,6 @@ internal sealed partial class ProxyMiddleware(
 
     private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup)
     {
-        // RFC 9211: a Cache-Status the upstream sent is kept, with this cache's entry added after it.
         string? modelVersion = null;
         if (response.Headers.NonValidated.TryGetValues(_modelVersionHeader, out var versions))
         {
@@ -341,6 +340,7 @@ internal sealed partial class ProxyMiddleware(
         ForwarderError error;
         if (lookup.Status is { } status)
         {
+            // Between headers and body: the Cache-Status entry goes after any the upstream sent.
             HttpForwarder.CopyStatusAndHeaders(context, response);
             AddCacheStatus(context.Response, response, status);
             error = await HttpForwarder.CopyResponseBodyAsync(context, response, context.RequestAborted);
