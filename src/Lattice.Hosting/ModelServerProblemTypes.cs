@@ -1,4 +1,6 @@
 using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lattice.Hosting;
 
@@ -29,4 +31,17 @@ public static class ModelServerHeaders
 
     /// <summary>Why that version: explicit, default, weighted or sticky.</summary>
     public const string Route = "X-Lattice-Route";
+}
+
+/// <summary>Server error answers shared by the APIs.</summary>
+internal static class ModelServerProblems
+{
+    /// <summary>The message of a 500 (the model threw or answered a non-finite number): no exception details, those are only logged.</summary>
+    public static string ServerErrorMessage(string model, string? version) =>
+        $"Model '{model}'{(version is null ? "" : $" version {version}")} failed to answer this request; the error was logged";
+
+    /// <summary>The 500 ProblemDetails of the typed APIs (it carries the trace id the log line has).</summary>
+    public static ProblemHttpResult ServerError(string model, string? version) => TypedResults.Problem(
+        ServerErrorMessage(model, version) + " under this problem's trace id.",
+        statusCode: StatusCodes.Status500InternalServerError, title: "Internal error", type: ProblemTypes.Internal);
 }

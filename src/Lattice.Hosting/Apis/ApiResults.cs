@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -7,6 +8,7 @@ using Lattice.Contracts.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
 
 namespace Lattice.Hosting.Apis;
 
@@ -32,6 +34,11 @@ public sealed class OipErrorResult(int statusCode, string message, int retryAfte
             ContractsJsonContext.Default.InferenceErrorResponse, httpContext.RequestAborted);
     }
 
+    /// <summary>500: an unexpected failure while answering (the model threw or answered a non-finite number); the details are only logged.</summary>
+    public static OipErrorResult ServerError(string model, string? version) =>
+        new(StatusCodes.Status500InternalServerError, ModelServerProblems.ServerErrorMessage(model, version)
+            + (Activity.Current is { } activity ? $" under trace id {activity.TraceId.ToHexString()}." : "."));
+
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -39,6 +46,42 @@ public sealed class OipErrorResult(int statusCode, string message, int retryAfte
         {
             builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(InferenceErrorResponse), ["application/json"]));
         }
+    }
+}
+
+/// <summary>Describes Open Inference Protocol routes beyond what their result types say.</summary>
+internal static class OipEndpointConventions
+{
+    /// <summary>
+    /// Documents the <see cref="InferenceRequest"/> body as <c>application/json</c> and accepts it under any Content-Type
+    /// (or none), as KServe and Triton do: the body is parsed as JSON whatever the header says. Requiring the header
+    /// would make routing skip the endpoint for <c>curl -d</c> (form-urlencoded) or a missing header, and the
+    /// <c>/v2</c> catch-all would answer a misleading 404.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsInferenceRequest(this RouteHandlerBuilder builder) =>
+        builder.Accepts<InferenceRequest>("application/json", "*/*");
+
+    /// <summary>Adds <c>{"error"}</c> answers with these statuses to the endpoint's OpenAPI description.</summary>
+    public static RouteHandlerBuilder ProducesOipErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<InferenceErrorResponse>(status, "application/json");
+        }
+
+        return builder;
+    }
+
+    /// <summary>The statuses an inference call may answer besides 200, 400 and 404.</summary>
+    public static RouteHandlerBuilder ProducesInferenceErrors(this RouteHandlerBuilder builder) => builder.ProducesOipErrors(
+        StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError,
+        StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>Maps GET, documented, and HEAD (the same answer without a body, for probes), left out of the OpenAPI document.</summary>
+    public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler)
+    {
+        endpoints.MapMethods(pattern, [HttpMethods.Head], handler).ExcludeFromDescription();
+        return endpoints.MapGet(pattern, handler);
     }
 }
 
@@ -65,7 +108,13 @@ public sealed class OipJsonResult<T>(T value, JsonTypeInfo<T> typeInfo, int stat
 
 /// <summary>A JSON body written by a hot-path writer into a reused per-thread buffer, then sent with a Content-Length.</summary>
 /// <typeparam name="TContract">The contract type the body conforms to (for OpenAPI).</typeparam>
-public sealed class StreamedJsonResult<TContract>(Action<Utf8JsonWriter> write) : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
+/// <param name="write">Writes the body; it runs before the response starts.</param>
+/// <param name="writeFailed">
+/// The answer when <paramref name="write"/> throws (nothing was sent yet), e.g. the API's own server error shape; without
+/// it the exception propagates to the exception handler.
+/// </param>
+public sealed class StreamedJsonResult<TContract>(Action<Utf8JsonWriter> write, Func<Exception, IResult>? writeFailed = null)
+    : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult
 {
     int? IStatusCodeHttpResult.StatusCode => StatusCodes.Status200OK;
 
@@ -77,6 +126,11 @@ public sealed class StreamedJsonResult<TContract>(Action<Utf8JsonWriter> write) 
         {
             write(buffer.Writer);
             buffer.Writer.Flush();
+        }
+        catch (Exception ex) when (writeFailed is not null)
+        {
+            buffer.Return();
+            return writeFailed(ex).ExecuteAsync(httpContext);
         }
         catch
         {
@@ -184,5 +238,12 @@ internal static class ResponseHeaders
             Routing.RouteReason.Sticky => "sticky",
             _ => "default",
         };
+    }
+
+    /// <summary>Takes the version headers back when the answer turned into an error after they were set.</summary>
+    public static void ClearVersion(HttpResponse response)
+    {
+        response.Headers.Remove(ModelServerHeaders.ModelVersion);
+        response.Headers.Remove(ModelServerHeaders.Route);
     }
 }

@@ -33,20 +33,27 @@ public static class OpenInferenceApi
         var json = endpoints.ServiceProvider.GetRequiredService<ModelServerJson>();
         var v2 = endpoints.MapGroup("/v2").WithTags(Tag);
         v2.MapGet("", ServerMetadata).WithName("OipServerMetadata").WithSummary("Server name, version and extensions");
-        v2.MapGet("/health/live", ServerLive).WithName("OipServerLive").WithSummary("Whether the server can answer");
-        v2.MapGet("/health/ready", () => ServerReady(executor)).WithName("OipServerReady").WithSummary("Whether every model has a version ready (503 otherwise)");
+        v2.MapGetAndHead("/health/live", ServerLive).WithName("OipServerLive").WithSummary("Whether the server can answer");
+        v2.MapGetAndHead("/health/ready", () => ServerReady(executor))
+            .Produces<ServerReadyResponse>(StatusCodes.Status503ServiceUnavailable)
+            .WithName("OipServerReady").WithSummary("Whether every model has a version ready (503 otherwise)");
         v2.MapGet("/models/{model}", (string model) => ModelMetadata(model, null, executor))
+            .ProducesOipErrors(StatusCodes.Status503ServiceUnavailable)
             .WithName("OipModelMetadata").WithSummary("Metadata of a model (the version the policy would choose)");
         v2.MapGet("/models/{model}/versions/{version}", (string model, string version) => ModelMetadata(model, version, executor)).WithName("OipModelVersionMetadata").WithSummary("Metadata of one model version");
-        v2.MapGet("/models/{model}/ready", (string model) => ModelReady(model, null, executor))
+        v2.MapGetAndHead("/models/{model}/ready", (string model) => ModelReady(model, null, executor))
+            .Produces<ModelReadyResponse>(StatusCodes.Status503ServiceUnavailable)
             .WithName("OipModelReady").WithSummary("Whether a model has a version ready (503 otherwise)");
-        v2.MapGet("/models/{model}/versions/{version}/ready", (string model, string version) => ModelReady(model, version, executor)).WithName("OipModelVersionReady").WithSummary("Whether one model version is ready");
+        v2.MapGetAndHead("/models/{model}/versions/{version}/ready", (string model, string version) => ModelReady(model, version, executor))
+            .WithName("OipModelVersionReady").WithSummary("Whether one model version is ready");
         v2.MapPost("/models/{model}/infer", (string model, HttpContext context, CancellationToken cancellationToken) =>
                 Infer(model, null, context, executor, json, cancellationToken))
-            .Accepts<InferenceRequest>("application/json").WithName("OipInfer").WithSummary("Inference on the version the traffic policy chooses");
+            .AcceptsInferenceRequest().ProducesInferenceErrors()
+            .WithName("OipInfer").WithSummary("Inference on the version the traffic policy chooses");
         v2.MapPost("/models/{model}/versions/{version}/infer", (string model, string version, HttpContext context, CancellationToken cancellationToken) =>
                 Infer(model, version, context, executor, json, cancellationToken))
-            .Accepts<InferenceRequest>("application/json").WithName("OipInferVersion").WithSummary("Inference on one model version");
+            .AcceptsInferenceRequest().ProducesInferenceErrors()
+            .WithName("OipInferVersion").WithSummary("Inference on one model version");
 
         // Anything else under /v2 (an unknown path, or a known path with another method) keeps the protocol's error shape.
         v2.Map("/{**rest}", (string? rest) => new OipErrorResult(StatusCodes.Status404NotFound, $"There is no Open Inference Protocol endpoint /v2/{rest} for this method."))
@@ -166,19 +173,38 @@ public static class OpenInferenceApi
                     $"Model '{model}' is at its concurrency and queue limits; retry after {result.RetryAfterSeconds} s.", result.RetryAfterSeconds);
             }
 
+            if (result.Status == InferenceStatus.ModelFailed)
+            {
+                return OipErrorResult.ServerError(model, chosen.Version); // logged and counted by the executor
+            }
+
             ResponseHeaders.SetVersion(context.Response, chosen.Version, result.Reason);
             ShadowWork.Schedule(context, executor, served, result, inputs, outputs);
             var signature = chosen.Signature;
             var id = request.Id;
             var requested = request.Outputs;
             var versionName = chosen.Version;
-            return new StreamedJsonResult<InferenceResponse>(writer =>
-                InferenceResponseWriter.Write(writer, model, versionName, id, signature, inputs.Length, outputs, requested));
+            return new StreamedJsonResult<InferenceResponse>(
+                writer => InferenceResponseWriter.Write(writer, model, versionName, id, signature, inputs.Length, outputs, requested),
+                exception => ServerError(context, executor, model, versionName, exception));
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Under /v2 even a bug keeps the protocol's error shape; the exception handler would answer ProblemDetails.
+            return ServerError(context, executor, model, chosen.Version, ex);
         }
         finally
         {
             chosen.Release();
         }
+    }
+
+    /// <summary>An unexpected failure (a bug, or the response writer threw): logged and counted, answered 500 in the protocol's shape.</summary>
+    internal static OipErrorResult ServerError(HttpContext context, ModelExecutor executor, string model, string? version, Exception exception)
+    {
+        executor.RecordInternalError(model, version, exception);
+        ResponseHeaders.ClearVersion(context.Response);
+        return OipErrorResult.ServerError(model, version);
     }
 
     private static OipErrorResult BadInput(ModelExecutor executor, string model, string? version, RequestError kind, string message)

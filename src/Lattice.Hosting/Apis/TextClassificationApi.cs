@@ -6,6 +6,7 @@ using Lattice.Hosting.Models;
 using Lattice.Hosting.Protocol;
 using Lattice.Hosting.Repository;
 using Lattice.Hosting.Telemetry;
+using Lattice.Hosting.Typed;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,7 +36,7 @@ public static class TextClassificationApi
         group.MapPost("", (HttpContext context, CancellationToken cancellationToken) =>
                 ClassifyAsync(model, encodedModel, context, executor, json, cancellationToken))
             .Accepts<TextClassificationRequest>("application/json")
-            .ProducesInferenceProblems()
+            .ProducesModelProblems()
             .WithName(Name(model, "Classify"))
             .WithSummary($"Classify one text with the {model} model");
 
@@ -44,18 +45,11 @@ public static class TextClassificationApi
                 ClassifyBatchAsync(model, encodedModel, context, executor, json, cancellationToken))
             .WithTags(model)
             .Accepts<TextClassificationBatchRequest>("application/json")
-            .ProducesInferenceProblems()
+            .ProducesModelProblems()
             .WithName(Name(model, "ClassifyBatch"))
             .WithSummary($"Classify several texts with the {model} model (one version answers them all)");
         return endpoints;
     }
-
-    private static RouteHandlerBuilder ProducesInferenceProblems(this RouteHandlerBuilder builder) => builder
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status429TooManyRequests)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static string Name(string model, string action) => char.ToUpperInvariant(model[0]) + model[1..] + action;
 
@@ -291,6 +285,11 @@ public static class TextClassificationApi
                 context.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return new Outcome(TypedResults.Problem($"Model '{model}' is at its concurrency and queue limits; retry later.",
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests), null, null);
+            }
+
+            if (result.Status == InferenceStatus.ModelFailed)
+            {
+                return new Outcome(ModelServerProblems.ServerError(model, chosen.Version), null, null); // logged and counted by the executor
             }
 
             ResponseHeaders.SetVersion(context.Response, chosen.Version, result.Reason);

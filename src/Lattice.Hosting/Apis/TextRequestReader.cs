@@ -10,12 +10,14 @@ namespace Lattice.Hosting.Apis;
 /// <remarks>
 /// It accepts what the source-generated contract with web defaults accepts: property names in any case, unknown
 /// properties skipped (within the depth limit), the last of duplicate properties wins, <c>id</c> may be null.
-/// Malformed JSON and a depth past the limit throw <see cref="JsonException"/> exactly like the serializer.
+/// Malformed JSON and a depth past the limit throw <see cref="JsonException"/> exactly like the serializer, and so does
+/// a string that is not text (invalid UTF-8 or an escaped lone surrogate), which the reader would throw
+/// <see cref="InvalidOperationException"/> for.
 /// </remarks>
 internal static class TextRequestReader
 {
     /// <summary>Parses <paramref name="json"/>; on a well-formed body that is not a valid request, gives the reason.</summary>
-    /// <exception cref="JsonException">The body is not well-formed JSON or nests deeper than <paramref name="maxDepth"/>.</exception>
+    /// <exception cref="JsonException">The body is not well-formed JSON (strings included) or nests deeper than <paramref name="maxDepth"/>.</exception>
     public static bool TryRead(ReadOnlySpan<byte> json, int maxDepth, out string? text, out string? id, out string? error)
     {
         text = null;
@@ -42,7 +44,7 @@ internal static class TextRequestReader
                     sawText = true;
                     if (reader.TokenType == JsonTokenType.String)
                     {
-                        text = reader.GetString();
+                        text = JsonStrings.GetString(ref reader);
                     }
                     else
                     {
@@ -55,7 +57,7 @@ internal static class TextRequestReader
                 case Known.Id:
                     if (reader.TokenType is JsonTokenType.String or JsonTokenType.Null)
                     {
-                        id = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                        id = reader.TokenType == JsonTokenType.String ? JsonStrings.GetString(ref reader) : null;
                     }
                     else
                     {
@@ -99,7 +101,7 @@ internal static class TextRequestReader
         }
 
         // Web defaults match names in any case; this slower path only runs for other spellings and unknown names.
-        var name = reader.GetString();
+        var name = JsonStrings.GetString(ref reader);
         return string.Equals(name, "text", StringComparison.OrdinalIgnoreCase) ? Known.Text
             : string.Equals(name, "id", StringComparison.OrdinalIgnoreCase) ? Known.Id
             : Known.Other;

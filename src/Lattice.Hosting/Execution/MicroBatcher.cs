@@ -12,6 +12,11 @@ namespace Lattice.Hosting.Execution;
 /// An idle batcher dispatches the first request at once, so batching adds no latency at low load; batches
 /// grow on their own as load rises, because requests arriving while a batch runs form the next one.
 /// <see cref="BatchingOptions.MaxWait"/> &gt; 0 lets a busy worker wait for a fuller batch.
+/// <para>
+/// The worker waits on a monitor rather than a disposable wait handle: a version's last lease can be released (and the
+/// version disposed) while its worker is still between batches, and a worker that met a disposed handle would throw on a
+/// thread-pool thread, which ends the process. Disposing only marks the batcher and wakes a waiting worker.
+/// </para>
 /// </remarks>
 internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
 {
@@ -25,7 +30,7 @@ internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
     private readonly float[] _outputs;
     private readonly HostingTelemetry _telemetry;
     private readonly KeyValuePair<string, object?>[] _tags;
-    private readonly SemaphoreSlim _filled = new(0);
+    private readonly object _filled = new(); // pulsed when the queue reaches a full batch (MaxWait > 0 only)
     private int _pending;
     private int _running;
     private volatile bool _disposed;
@@ -54,7 +59,10 @@ internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
         _queue.Enqueue(item);
         if (Interlocked.Increment(ref _pending) >= _maxBatch && _maxWait > TimeSpan.Zero)
         {
-            _filled.Release();
+            lock (_filled)
+            {
+                Monitor.Pulse(_filled);
+            }
         }
 
         if (Interlocked.CompareExchange(ref _running, 1, 0) == 0)
@@ -70,10 +78,17 @@ internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
         var previous = 0;
         while (true)
         {
-            if (previous > 1 && _maxWait > TimeSpan.Zero && Volatile.Read(ref _pending) < _maxBatch)
+            if (previous > 1 && _maxWait > TimeSpan.Zero)
             {
-                // Busy (the last batch had company): give the next one a moment to fill.
-                _filled.Wait(_maxWait);
+                // Busy (the last batch had company): give the next one a moment to fill. The count is read under the
+                // lock an enqueue pulses under, after its increment, so a batch that fills is never missed.
+                lock (_filled)
+                {
+                    if (!_disposed && Volatile.Read(ref _pending) < _maxBatch)
+                    {
+                        Monitor.Wait(_filled, _maxWait);
+                    }
+                }
             }
 
             var count = 0;
@@ -140,10 +155,17 @@ internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
         }
     }
 
+    /// <summary>Whether a worker is scoring or about to (tests use it to see the worker finish).</summary>
+    internal bool IsRunning => Volatile.Read(ref _running) == 1;
+
+    /// <summary>Refuses new items and wakes a worker waiting for a fuller batch; the worker finishes what is queued and stops.</summary>
     public void Dispose()
     {
         _disposed = true;
-        _filled.Dispose();
+        lock (_filled)
+        {
+            Monitor.PulseAll(_filled);
+        }
     }
 
     private sealed class BatchItem(ModelInput input, float[] output) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)

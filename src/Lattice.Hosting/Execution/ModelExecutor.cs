@@ -18,6 +18,9 @@ internal enum InferenceStatus
     VersionNotFound,
     NotReady,
     Overloaded,
+
+    /// <summary>The model threw, or answered NaN or an infinity: a server error, already logged and counted as <c>internal</c>.</summary>
+    ModelFailed,
 }
 
 /// <summary>A routing decision: the leased version (when the status is Ok), why it was chosen, and the plan it came from.</summary>
@@ -142,8 +145,17 @@ internal sealed partial class ModelExecutor(
             {
                 var started = timeProvider.GetTimestamp();
                 var tags = Tags(model, version);
-                Predict(version.Adapter, inputs, outputs, tags);
-                return ValueTask.FromResult(Complete(model, route, inputs, outputs, started, tags));
+                Exception? failure = null;
+                try
+                {
+                    Predict(version.Adapter, inputs, outputs, tags);
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+
+                return ValueTask.FromResult(Complete(model, route, inputs, outputs, started, tags, failure));
             }
         }
 
@@ -169,16 +181,24 @@ internal sealed partial class ModelExecutor(
 
             var started = timeProvider.GetTimestamp();
             var tags = Tags(model, version);
-            if (inputs.Length == 1 && version.Batcher is { } batcher)
+            Exception? failure = null;
+            try
             {
-                await batcher.PredictAsync(inputs[0], outputs);
+                if (inputs.Length == 1 && version.Batcher is { } batcher)
+                {
+                    await batcher.PredictAsync(inputs[0], outputs);
+                }
+                else
+                {
+                    Predict(version.Adapter, inputs, outputs, tags);
+                }
             }
-            else
+            catch (Exception ex)
             {
-                Predict(version.Adapter, inputs, outputs, tags);
+                failure = ex;
             }
 
-            return Complete(model, route, inputs, outputs, started, tags);
+            return Complete(model, route, inputs, outputs, started, tags, failure);
         }
         finally
         {
@@ -186,8 +206,14 @@ internal sealed partial class ModelExecutor(
         }
     }
 
-    private InferenceResult Complete(ServedModel model, RouteResult route, ModelInput[] inputs, float[] outputs, long started, in TagList tags)
+    /// <summary>Meters and records a model call, or turns a failed one (it threw, or answered a non-finite number) into <see cref="Failed"/>.</summary>
+    private InferenceResult Complete(ServedModel model, RouteResult route, ModelInput[] inputs, float[] outputs, long started, in TagList tags, Exception? failure)
     {
+        if (failure is not null || !AllFinite(outputs))
+        {
+            return Failed(model, route, failure);
+        }
+
         var version = route.Version!;
         var seconds = timeProvider.GetElapsedTime(started).TotalSeconds;
         version.Requests.Increment();
@@ -202,6 +228,39 @@ internal sealed partial class ModelExecutor(
         LogPrediction(model.Name, version.Version, inputs.Length, route.Reason, seconds * 1000);
         var shadow = route.Plan?.Shadow is { } s && !ReferenceEquals(s, version) ? s : null;
         return new InferenceResult(InferenceStatus.Ok, version, route.Reason, shadow, 0);
+    }
+
+    /// <summary>
+    /// A model call that threw or answered a non-finite number (which JSON cannot carry): logged with the model and
+    /// version, counted as an internal error, and answered as a server error without the exception's details.
+    /// </summary>
+    private InferenceResult Failed(ServedModel model, RouteResult route, Exception? exception)
+    {
+        var version = route.Version!;
+        if (exception is null)
+        {
+            RecordError(model.Name, version.Version, HostingTags.ErrorKinds.Internal);
+            LogNonFiniteOutput(model.Name, version.Version);
+        }
+        else
+        {
+            RecordInternalError(model.Name, version.Version, exception);
+        }
+
+        return new InferenceResult(InferenceStatus.ModelFailed, version, route.Reason, null, 0);
+    }
+
+    private static bool AllFinite(float[] outputs)
+    {
+        foreach (var value in outputs)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string? HeaderValue(IHeaderDictionary? headers, string name) =>
@@ -291,6 +350,13 @@ internal sealed partial class ModelExecutor(
             new KeyValuePair<string, object?>(HostingTags.Agreement, agreement));
     }
 
+    /// <summary>Logs an unexpected failure of a request on <paramref name="model"/> and counts it as an <c>internal</c> error.</summary>
+    public void RecordInternalError(string model, string? version, Exception exception)
+    {
+        RecordError(model, version, HostingTags.ErrorKinds.Internal);
+        LogInternalError(model, version ?? "none", exception);
+    }
+
     public void RecordError(string model, string? version, string kind) =>
         telemetry.Errors.Add(1,
             new KeyValuePair<string, object?>(HostingTags.Model, model),
@@ -370,4 +436,10 @@ internal sealed partial class ModelExecutor(
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Shadow prediction of {ModelName} version {ModelVersion} failed; the response was not affected")]
     private partial void LogShadowFailed(string modelName, string modelVersion, Exception exception);
+
+    [LoggerMessage(EventId = 124, Level = LogLevel.Error, Message = "A request on {ModelName} version {ModelVersion} failed unexpectedly; answering a server error")]
+    private partial void LogInternalError(string modelName, string modelVersion, Exception exception);
+
+    [LoggerMessage(EventId = 125, Level = LogLevel.Error, Message = "{ModelName} version {ModelVersion} answered NaN or an infinity; answering a server error")]
+    private partial void LogNonFiniteOutput(string modelName, string modelVersion);
 }

@@ -289,6 +289,11 @@ internal ref struct InferenceRequestParser
                 return Fail(RequestError.BadInput, "Each requested output needs a 'name'.");
             }
 
+            if (request.Outputs.Contains(name))
+            {
+                return Fail(RequestError.BadInput, $"Output '{name}' is requested more than once.");
+            }
+
             request.Outputs.Add(name);
         }
 
@@ -370,17 +375,12 @@ internal ref struct InferenceRequestParser
             return Fail(RequestError.BadInput, $"Input '{name}' has unknown datatype '{datatypeName}'.");
         }
 
-        var count = 1L;
-        foreach (var dimension in shape)
+        if (!TensorShape.TryCountElements(shape, _limits.MaxTensorElements, out var count))
         {
-            count *= dimension;
-            if (count > _limits.MaxTensorElements)
-            {
-                return Fail(RequestError.Limit, $"Input '{name}' has more than {_limits.MaxTensorElements} elements (limit MaxTensorElements).");
-            }
+            return Fail(RequestError.Limit, $"Input '{name}' has more than {_limits.MaxTensorElements} elements (limit MaxTensorElements).");
         }
 
-        _elements += count;
+        _elements += count; // each count is within the limit and non-negative: the total only grows, and cannot overflow
         if (_elements > _limits.MaxTensorElements)
         {
             return Fail(RequestError.Limit, $"The request has more than {_limits.MaxTensorElements} tensor elements (limit MaxTensorElements).");
@@ -441,18 +441,50 @@ internal ref struct InferenceRequestParser
             tensor.Numbers = new float[expected];
         }
 
+        // Data is flat, or nested exactly as the shape (an array per dimension, each holding that dimension's items).
+        var shape = tensor.Shape;
+        Span<long> items = stackalloc long[shape.Length + 1]; // nested: items seen so far in the open array of each dimension
+        var nested = false;
         var count = 0;
         var depth = reader.CurrentDepth;
         while (Next(ref reader) is var token && !(token == JsonTokenType.EndArray && reader.CurrentDepth == depth))
         {
-            if (token is JsonTokenType.StartArray or JsonTokenType.EndArray)
+            var dimension = reader.CurrentDepth - depth - 1; // the dimension of the array this token sits in
+            if (token == JsonTokenType.EndArray)
             {
-                continue; // nested (natural) representation: flattened in row-major order
+                if (items[dimension + 1] != shape[dimension + 1])
+                {
+                    return Misnested(tensor);
+                }
+
+                continue;
+            }
+
+            nested |= count == 0 && dimension == 0 && token == JsonTokenType.StartArray;
+            if (nested)
+            {
+                items[dimension]++;
+            }
+
+            if (token == JsonTokenType.StartArray)
+            {
+                if (!nested || dimension + 1 >= shape.Length)
+                {
+                    return Misnested(tensor);
+                }
+
+                items[dimension + 1] = 0;
+                continue;
+            }
+
+            if (nested && dimension != shape.Length - 1)
+            {
+                return Misnested(tensor);
             }
 
             if (count == expected)
             {
-                return Fail(RequestError.BadInput, $"Input '{tensor.Name}': 'data' has more elements than shape [{string.Join(", ", tensor.Shape)}] holds ({expected}).");
+                return Fail(RequestError.BadInput, $"Input '{tensor.Name}': 'data' has more elements than shape [{string.Join(", ", shape)}] holds ({expected}).");
             }
 
             if (!ReadElement(ref reader, tensor, count))
@@ -463,9 +495,17 @@ internal ref struct InferenceRequestParser
             count++;
         }
 
+        if (nested && items[0] != shape[0])
+        {
+            return Misnested(tensor);
+        }
+
         return count == expected
-            || Fail(RequestError.BadInput, $"Input '{tensor.Name}': shape [{string.Join(", ", tensor.Shape)}] holds {expected} elements but 'data' has {count}.");
+            || Fail(RequestError.BadInput, $"Input '{tensor.Name}': shape [{string.Join(", ", shape)}] holds {expected} elements but 'data' has {count}.");
     }
+
+    private bool Misnested(ParsedTensor tensor) =>
+        Fail(RequestError.BadInput, $"Input '{tensor.Name}': the nesting of 'data' does not match shape [{string.Join(", ", tensor.Shape)}]; give the data flat or nested exactly as the shape.");
 
     private bool ReadElement(ref Utf8JsonReader reader, ParsedTensor tensor, int index)
     {
@@ -565,15 +605,17 @@ internal ref struct InferenceRequestParser
             return Fail(RequestError.BadInput, $"Input '{tensor.Name}': {Name(tensor.Datatype)} elements must be finite numbers (element {index}).");
         }
 
-        var max = tensor.Datatype switch
+        if (tensor.Datatype == TensorDatatype.Fp16 && Math.Abs(number) > (double)Half.MaxValue)
         {
-            TensorDatatype.Fp16 => (double)Half.MaxValue,
-            TensorDatatype.Fp32 => float.MaxValue,
-            _ => double.MaxValue,
-        };
-        if (Math.Abs(number) > max)
+            return Fail(RequestError.BadInput, $"Input '{tensor.Name}': element {index} is out of the FP16 range.");
+        }
+
+        // Models take FP32: an FP64 value beyond its range would become an infinity, which the model never accepted.
+        if (Math.Abs(number) > float.MaxValue)
         {
-            return Fail(RequestError.BadInput, $"Input '{tensor.Name}': element {index} is out of the {Name(tensor.Datatype)} range.");
+            return Fail(RequestError.BadInput, tensor.Datatype == TensorDatatype.Fp64
+                ? $"Input '{tensor.Name}': element {index} does not fit FP32, the datatype the model takes."
+                : $"Input '{tensor.Name}': element {index} is out of the FP32 range.");
         }
 
         value = (float)number;

@@ -24,6 +24,9 @@ public enum ModelCallStatus
 
     /// <summary>The model's bulkhead and queue are full (429 with Retry-After).</summary>
     Overloaded,
+
+    /// <summary>The model threw (500): the exception is logged with the model and version and counted as an internal error.</summary>
+    Failed,
 }
 
 /// <summary>What a typed endpoint does with a model: the call itself, and how each prediction it made is recorded.</summary>
@@ -55,7 +58,7 @@ public readonly struct ModelCall<TResult>
 
     public string Model { get; }
 
-    /// <summary>The version that answered (Ok), or the one the request named (VersionNotFound).</summary>
+    /// <summary>The version that answered (Ok) or failed (Failed), or the one the request named (VersionNotFound).</summary>
     public string? Version { get; }
 
     public TResult? Value { get; }
@@ -81,6 +84,7 @@ public readonly struct ModelCall<TResult>
         ModelCallStatus.Overloaded => TypedResults.Problem(
             $"Model '{Model}' is at its concurrency and queue limits; retry after {RetryAfterSeconds} s.",
             statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests),
+        ModelCallStatus.Failed => ModelServerProblems.ServerError(Model, Version),
         _ => throw new InvalidOperationException("The call succeeded; there is no problem to report."),
     };
 
@@ -91,6 +95,7 @@ public readonly struct ModelCall<TResult>
         ModelCallStatus.NotReady => new OipErrorResult(StatusCodes.Status503ServiceUnavailable, $"Model '{Model}' has no version ready yet.", RetryAfterSeconds),
         ModelCallStatus.Overloaded => new OipErrorResult(StatusCodes.Status429TooManyRequests,
             $"Model '{Model}' is at its concurrency and queue limits; retry after {RetryAfterSeconds.ToString(CultureInfo.InvariantCulture)} s.", RetryAfterSeconds),
+        ModelCallStatus.Failed => OipErrorResult.ServerError(Model, Version),
         _ => throw new InvalidOperationException("The call succeeded; there is no error to report."),
     };
 }

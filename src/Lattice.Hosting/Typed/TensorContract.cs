@@ -54,8 +54,9 @@ public readonly struct TensorBinding<TRequest>
 }
 
 /// <summary>
-/// The input tensors of an inference request, with readers that check the datatype, flatten nested data (row-major),
-/// match the element count to the shape and enforce the text length limit. Numbers are read exactly (FP64 stays FP64).
+/// The input tensors of an inference request, with readers that check the datatype, take data flat or nested exactly as
+/// the shape (flattened row-major), match the element count to the shape and enforce the text length limit. Numbers are
+/// read exactly (FP64 stays FP64).
 /// </summary>
 public sealed class TensorInputs
 {
@@ -107,13 +108,13 @@ public sealed class TensorInputs
     }
 
     /// <summary>Elements the input's shape declares.</summary>
+    /// <exception cref="ArgumentException">A dimension is negative, or the shape declares more than <see cref="int.MaxValue"/> elements.</exception>
     public static int ElementCount(InferenceRequestInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var count = 1L;
-        foreach (var dimension in input.Shape)
+        if (input.Shape.Any(d => d < 0) || !TensorShape.TryCountElements(input.Shape, int.MaxValue, out var count))
         {
-            count *= dimension;
+            throw new ArgumentException($"Input '{input.Name}' declares shape [{string.Join(", ", input.Shape)}], which is not a size.", nameof(input));
         }
 
         return (int)count;
@@ -148,7 +149,7 @@ public sealed class TensorInputs
         return refusal;
     }
 
-    private static RequestRefusal? Read<T>(
+    private RequestRefusal? Read<T>(
         InferenceRequestInput input, string expected, Func<TensorDatatype, bool> accepts, ElementReader<T> read, out T[] values)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -158,13 +159,29 @@ public sealed class TensorInputs
             return RequestRefusal.Invalid($"Input '{input.Name}' must be {expected}; got {input.Datatype}.");
         }
 
-        var buffer = new T[ElementCount(input)];
-        var count = 0;
+        // The server checked the request's shapes before Bind; this also covers an input a contract built itself.
+        if (input.Shape.Any(d => d < 0))
+        {
+            return RequestRefusal.Invalid($"Input '{input.Name}': 'shape' must be non-negative integers.");
+        }
+
+        if (!TensorShape.TryCountElements(input.Shape, Limits.MaxTensorElements, out var elements))
+        {
+            return RequestRefusal.Limit($"Input '{input.Name}' has more than {Limits.MaxTensorElements} elements (limit MaxTensorElements).");
+        }
+
         if (input.Data.ValueKind != JsonValueKind.Array)
         {
             return RequestRefusal.Invalid($"Input '{input.Name}': 'data' must be an array.");
         }
 
+        if (!IsFlat(input.Data) && !IsNestedAs(input.Data, input.Shape, 0))
+        {
+            return RequestRefusal.Invalid($"Input '{input.Name}': the nesting of 'data' does not match shape [{string.Join(", ", input.Shape)}]; give the data flat or nested exactly as the shape.");
+        }
+
+        var buffer = new T[elements];
+        var count = 0;
         if (Walk(input.Data, input.Name, datatype, buffer, ref count, read) is { } refusal)
         {
             return refusal;
@@ -177,6 +194,39 @@ public sealed class TensorInputs
 
         values = buffer;
         return null;
+    }
+
+    private static bool IsFlat(JsonElement data)
+    {
+        foreach (var element in data.EnumerateArray())
+        {
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="data"/> holds <c>shape[dimension]</c> items, arrays nested the same way down to the last dimension's values.</summary>
+    private static bool IsNestedAs(JsonElement data, IReadOnlyList<long> shape, int dimension)
+    {
+        if (data.ValueKind != JsonValueKind.Array || dimension >= shape.Count || data.GetArrayLength() != shape[dimension])
+        {
+            return false;
+        }
+
+        var last = dimension == shape.Count - 1;
+        foreach (var element in data.EnumerateArray())
+        {
+            if (last ? element.ValueKind == JsonValueKind.Array : !IsNestedAs(element, shape, dimension + 1))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static RequestRefusal? Walk<T>(JsonElement element, string name, TensorDatatype datatype, T[] values, ref int count, ElementReader<T> read)
@@ -283,8 +333,7 @@ public sealed class TensorInputs
             return "must be a string";
         }
 
-        value = element.GetString()!;
-        return null;
+        return JsonStrings.TryGetString(element, out value) ? null : JsonStrings.NotText;
     }
 }
 

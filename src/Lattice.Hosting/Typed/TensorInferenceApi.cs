@@ -17,7 +17,7 @@ namespace Lattice.Hosting.Typed;
 /// <remarks>
 /// These routes name the model literally, so they take precedence over the server's generic <c>{model}</c> routes for
 /// this model only; health, readiness and every other model keep the generic handlers. Errors keep the protocol's
-/// <c>{"error": ...}</c> shape with the same statuses: 400, 404, 413, 429 (+ Retry-After), 503.
+/// <c>{"error": ...}</c> shape with the same statuses: 400, 404, 413, 429 (+ Retry-After), 500, 503.
 /// </remarks>
 public static class TensorInferenceApi
 {
@@ -31,15 +31,16 @@ public static class TensorInferenceApi
         var name = char.ToUpperInvariant(model.Name[0]) + model.Name[1..];
         var group = endpoints.MapGroup("/v2/models/" + model.Name).WithTags(OpenInferenceApi.Tag);
         group.MapGet("", () => Metadata(model, contract, null))
+            .ProducesOipErrors(StatusCodes.Status503ServiceUnavailable)
             .WithName($"Oip{name}Metadata").WithSummary($"Metadata of the {model.Name} model: its tensors and loaded versions");
         group.MapGet("/versions/{version}", (string version) => Metadata(model, contract, version))
             .WithName($"Oip{name}VersionMetadata").WithSummary($"Metadata of one {model.Name} version");
         group.MapPost("/infer", (HttpContext context, CancellationToken cancellationToken) => InferAsync(model, contract, null, context, cancellationToken))
-            .Accepts<InferenceRequest>("application/json")
+            .AcceptsInferenceRequest().ProducesInferenceErrors()
             .WithName($"Oip{name}Infer").WithSummary($"Inference on the {model.Name} version the traffic policy chooses");
         group.MapPost("/versions/{version}/infer", (string version, HttpContext context, CancellationToken cancellationToken) =>
                 InferAsync(model, contract, version, context, cancellationToken))
-            .Accepts<InferenceRequest>("application/json")
+            .AcceptsInferenceRequest().ProducesInferenceErrors()
             .WithName($"Oip{name}InferVersion").WithSummary($"Inference on one {model.Name} version");
         return endpoints;
     }
@@ -113,14 +114,25 @@ public static class TensorInferenceApi
             return Refuse(model, version, invalid);
         }
 
-        var binding = contract.Bind(new TensorInputs(request.Inputs, limits));
-        if (binding.Refusal is { } refused)
+        TRequest bound;
+        ModelCall<TResult> call;
+        try
         {
-            return Refuse(model, version, refused);
+            var binding = contract.Bind(new TensorInputs(request.Inputs, limits));
+            if (binding.Refusal is { } refused)
+            {
+                return Refuse(model, version, refused);
+            }
+
+            bound = binding.Value!;
+            call = await model.InvokeRoutedAsync(context, version, routingKey, bound, contract.Operation, contract.CountItems(bound), cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The contract's own code failed (Bind, CountItems, Record): under /v2 even that keeps the protocol's error shape.
+            return OpenInferenceApi.ServerError(context, model.Executor, model.Name, version, ex);
         }
 
-        var bound = binding.Value!;
-        var call = await model.InvokeRoutedAsync(context, version, routingKey, bound, contract.Operation, contract.CountItems(bound), cancellationToken);
         if (!call.IsOk)
         {
             return call.ToOipError();
@@ -149,7 +161,7 @@ public static class TensorInferenceApi
 
             writer.WriteEndArray();
             writer.WriteEndObject();
-        });
+        }, exception => OpenInferenceApi.ServerError(context, model.Executor, modelName, versionName, exception)); // e.g. the contract wrote NaN
     }
 
     /// <summary>What the generic protocol handler checks before a model sees the request: parameters, outputs, datatypes and sizes.</summary>
@@ -179,17 +191,12 @@ public static class TensorInferenceApi
                 return RequestRefusal.Invalid($"Input '{input.Name}': 'shape' must be at most 8 non-negative integers.");
             }
 
-            var count = 1L;
-            foreach (var dimension in input.Shape)
+            if (!TensorShape.TryCountElements(input.Shape, limits.MaxTensorElements, out var count))
             {
-                count *= dimension;
-                if (count > limits.MaxTensorElements)
-                {
-                    return RequestRefusal.Limit($"Input '{input.Name}' has more than {limits.MaxTensorElements} elements (limit MaxTensorElements).");
-                }
+                return RequestRefusal.Limit($"Input '{input.Name}' has more than {limits.MaxTensorElements} elements (limit MaxTensorElements).");
             }
 
-            total += count;
+            total += count; // each count is within the limit and non-negative: the total only grows
             if (total > limits.MaxTensorElements)
             {
                 return RequestRefusal.Limit($"The request has more than {limits.MaxTensorElements} tensor elements (limit MaxTensorElements).");
@@ -202,11 +209,17 @@ public static class TensorInferenceApi
             }
         }
 
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var requested in request.Outputs ?? [])
         {
             if (!outputs.Any(o => string.Equals(o.Name, requested.Name, StringComparison.Ordinal)))
             {
                 return RequestRefusal.Invalid($"The model has no output '{requested.Name}'; its outputs are {string.Join(", ", outputs.Select(o => o.Name))}.");
+            }
+
+            if (!seen.Add(requested.Name))
+            {
+                return RequestRefusal.Invalid($"Output '{requested.Name}' is requested more than once.");
             }
         }
 
@@ -221,9 +234,9 @@ public static class TensorInferenceApi
             switch (value.ValueKind)
             {
                 case JsonValueKind.String:
-                    if (isRoutingKey)
+                    if (isRoutingKey && !JsonStrings.TryGetString(value, out routingKey))
                     {
-                        routingKey = value.GetString();
+                        return RequestRefusal.Invalid($"Parameter '{InferenceRequestParser.RoutingKeyParameter}' {JsonStrings.NotText}.");
                     }
 
                     break;

@@ -60,6 +60,8 @@ public sealed class TypedModel<TModel>
 
     internal ModelServerJson Json { get; }
 
+    internal ModelExecutor Executor => _executor;
+
     /// <summary>
     /// Runs <paramref name="operation"/> on the version the request is routed to (<c>?version=</c>, else the traffic
     /// policy with the sticky routing header). <paramref name="items"/> is how many predictions the request holds.
@@ -117,10 +119,11 @@ public sealed class TypedModel<TModel>
                 {
                     result = operation.Predict(ModelOf(chosen), request);
                 }
-                catch
+                catch (Exception ex)
                 {
-                    _executor.RecordError(Name, chosen.Version, HostingTags.ErrorKinds.Internal);
-                    throw;
+                    // A server error, answered in the route's own shape (ToProblem or ToOipError) without the exception's details.
+                    _executor.RecordInternalError(Name, chosen.Version, ex);
+                    return new ModelCall<TResult>(ModelCallStatus.Failed, Name, chosen.Version, default, route.Reason, 0);
                 }
 
                 seconds = _timeProvider.GetElapsedTime(started).TotalSeconds;
@@ -323,12 +326,13 @@ public static class TypedModelExtensions
             : Activity.Current?.TraceId.ToHexString() ?? context.TraceIdentifier;
     }
 
-    /// <summary>Declares the ProblemDetails a typed model endpoint can answer with: 400, 404, 413, 429 and 503.</summary>
+    /// <summary>Declares the ProblemDetails a typed model endpoint can answer with: 400, 404, 413, 429, 500 and 503.</summary>
     public static RouteHandlerBuilder ProducesModelProblems(this RouteHandlerBuilder builder) => builder
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status500InternalServerError)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>

@@ -241,6 +241,127 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
         AssertErrorShape(body, response);
     }
 
+    [Theory]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [2, 4611686019501129728], \"datatype\": \"BYTES\", \"data\": []}]}")]
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [4611686019501129728, 2], \"datatype\": \"BYTES\", \"data\": []}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [2, 4611686019501129728], \"datatype\": \"FP32\", \"data\": []}]}")]
+    [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"FP32\", \"data\": [1, 2, 3]}, {\"name\": \"x\", \"shape\": [2, 4611686018427387904], \"datatype\": \"FP32\", \"data\": []}]}")]
+    public Task Infer_ShapeWhoseElementCountOverflows_Returns400ErrorObject(string model, string json) =>
+        AssertRefusedAsync(model, json, "MaxTensorElements");
+
+    [Theory]
+    [InlineData("1e300")]
+    [InlineData("-1e39")]
+    [InlineData("3.5e38")]
+    public Task Infer_Fp64BeyondTheFp32TheModelTakes_Returns400ErrorObject(string value) =>
+        AssertRefusedAsync("linear", $$"""{"inputs": [{"name": "input", "shape": [1, 3], "datatype": "FP64", "data": [1, {{value}}, 3]}]}""", "FP32");
+
+    [Fact]
+    public async Task Infer_Fp64WithinFp32Range_IsScored()
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/linear/infer",
+            """{"inputs": [{"name": "input", "shape": [1, 3], "datatype": "FP64", "data": [1e30, 0, -1e-300]}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1e30f, body.GetProperty("outputs")[0].GetProperty("data")[0].GetSingle(), 1e25f);
+    }
+
+    [Theory]
+    [InlineData("sentiment", "[2, 1]", "[[\"a\"], [\"b\"]]", true)]
+    [InlineData("sentiment", "[2, 1]", "[\"a\", \"b\"]", true)]
+    [InlineData("sentiment", "[2]", "[\"a\", \"b\"]", true)]
+    [InlineData("linear", "[2, 3]", "[1, 2, 3, 4, 5, 6]", true)]
+    [InlineData("linear", "[1, 3]", "[[1, 2, 3]]", true)]
+    [InlineData("linear", "[3]", "[1, 2, 3]", true)]
+    [InlineData("sentiment", "[2]", "[[\"a\", \"b\"]]", false)]
+    [InlineData("sentiment", "[2, 1]", "[[\"a\", \"b\"]]", false)]
+    [InlineData("sentiment", "[2, 1]", "[[\"a\"], \"b\"]", false)]
+    [InlineData("sentiment", "[2, 1]", "[\"a\", [\"b\"]]", false)]
+    [InlineData("sentiment", "[2, 1]", "[[[\"a\"]], [[\"b\"]]]", false)]
+    [InlineData("linear", "[2, 3]", "[[1, 2], [3, 4, 5, 6]]", false)]
+    [InlineData("linear", "[2, 3]", "[[1, 2, 3, 4, 5, 6]]", false)]
+    [InlineData("linear", "[2, 3]", "[[1, 2, 3], [4, 5, 6], []]", false)]
+    [InlineData("linear", "[3]", "[[1, 2, 3]]", false)]
+    public async Task Infer_Data_IsFlatOrNestedExactlyAsTheShapeElse400(string model, string shape, string data, bool valid)
+    {
+        var (name, datatype) = model == "sentiment" ? ("text", "BYTES") : ("input", "FP32");
+        var json = $$"""{"inputs": [{"name": "{{name}}", "shape": {{shape}}, "datatype": "{{datatype}}", "data": {{data}}}]}""";
+
+        if (valid)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _client.PostAsync($"/v2/models/{model}/infer", json)).Status);
+        }
+        else
+        {
+            await AssertRefusedAsync(model, json, "nesting");
+        }
+    }
+
+    [Fact]
+    public Task Infer_DuplicateRequestedOutputs_Returns400ErrorObject() => AssertRefusedAsync("sentiment",
+        """{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}], "outputs": [{"name": "label"}, {"name": "score"}, {"name": "label"}]}""",
+        "more than once");
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/octet-stream")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/json; charset=utf-8")]
+    public async Task Infer_AnyOrNoContentType_ParsesTheBodyAsJson(string? contentType)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(TextRequest));
+        content.Headers.ContentType = contentType is null ? null : System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v2/models/sentiment/versions/1/infer") { Content = content };
+
+        var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("1", body.GetProperty("model_version").GetString());
+    }
+
+    [Theory]
+    [InlineData("/v2/health/live", HttpStatusCode.OK)]
+    [InlineData("/v2/health/ready", HttpStatusCode.OK)]
+    [InlineData("/v2/models/sentiment/ready", HttpStatusCode.OK)]
+    [InlineData("/v2/models/sentiment/versions/1/ready", HttpStatusCode.OK)]
+    [InlineData("/v2/models/nope/ready", HttpStatusCode.NotFound)]
+    [InlineData("/v2/models/sentiment/versions/9/ready", HttpStatusCode.NotFound)]
+    public async Task HealthAndReady_Head_AnswersLikeGetWithoutABody(string path, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, path);
+
+        var head = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        var get = await _client.GetAsync(path, TestContext.Current.CancellationToken);
+
+        Assert.Equal(expected, head.StatusCode);
+        Assert.Equal(get.StatusCode, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task OpenApi_OipOperations_DocumentTheJsonBodyAndEveryErrorStatus()
+    {
+        var (status, body, _) = await _client.GetJsonAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var paths = body.GetProperty("paths");
+        static IEnumerable<string> Responses(JsonElement operation) => operation.GetProperty("responses").EnumerateObject().Select(r => r.Name);
+        foreach (var path in new[] { "/v2/models/{model}/infer", "/v2/models/{model}/versions/{version}/infer" })
+        {
+            var infer = paths.GetProperty(path).GetProperty("post");
+            var json = infer.GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+            Assert.EndsWith("/InferenceRequest", json.GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
+            Assert.Superset(new HashSet<string> { "200", "400", "404", "413", "429", "500", "503" }, Responses(infer).ToHashSet());
+        }
+
+        Assert.Contains("503", Responses(paths.GetProperty("/v2/health/ready").GetProperty("get")));
+        Assert.Contains("503", Responses(paths.GetProperty("/v2/models/{model}/ready").GetProperty("get")));
+        Assert.False(paths.GetProperty("/v2/health/live").TryGetProperty("head", out _));
+    }
+
     [Fact]
     public async Task Infer_EmptyBody_Returns400ErrorObject()
     {
@@ -273,6 +394,16 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
         Assert.NotNull(parsed);
         Assert.Equal("sentiment", parsed.ModelName);
         Assert.Equal(3, parsed.Outputs.Count);
+    }
+
+    /// <summary>Posts an infer request and asserts a 400 <c>{"error"}</c> whose message mentions <paramref name="mentions"/>.</summary>
+    private async Task AssertRefusedAsync(string model, string json, string mentions)
+    {
+        var (status, body, response) = await _client.PostAsync($"/v2/models/{model}/infer", json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        AssertErrorShape(body, response);
+        Assert.Contains(mentions, body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     internal static void AssertErrorShape(JsonElement body, HttpResponseMessage response)

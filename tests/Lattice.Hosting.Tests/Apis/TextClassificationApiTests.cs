@@ -96,6 +96,26 @@ public sealed class TextClassificationApiTests(DefaultServerFixture sut) : IClas
         Assert.True(body.TryGetProperty("traceId", out _));
     }
 
+    [Theory]
+    [InlineData("/v1/sentiment", "{\"text\":\"\xff\xfe\"}")]
+    [InlineData("/v1/sentiment", "{\"text\":\"\\ud800\"}")]
+    [InlineData("/v1/sentiment", "{\"text\":\"ok\",\"id\":\"\\udc00\"}")]
+    [InlineData("/v1/sentiment:batch", "{\"texts\":[\"\xff\xfe\"]}")]
+    [InlineData("/v1/sentiment:batch", "{\"texts\":[\"\\ud800\"]}")]
+    public async Task Classify_StringThatIsNotText_Returns400ProblemDetails(string path, string body)
+    {
+        // Each char of the data is one byte: \xFF and \xFE are never UTF-8, and "\\u..." is a JSON escape of a lone surrogate.
+        using var content = new ByteArrayContent(body.Select(c => (byte)c).ToArray());
+        content.Headers.ContentType = new("application/json");
+
+        var response = await _client.PostAsync(path, content, TestContext.Current.CancellationToken);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(ModelServerProblemTypes.InvalidInput, problem.GetProperty("type").GetString());
+    }
+
     [Fact]
     public async Task OpenApi_Document_DescribesTypedAndOipRoutes()
     {

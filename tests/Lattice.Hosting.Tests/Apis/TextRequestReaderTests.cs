@@ -59,6 +59,19 @@ public sealed class TextRequestReaderTests
     public void TryRead_Malformed_ThrowsJsonException(string json) =>
         Assert.ThrowsAny<JsonException>(() => Read(json));
 
+    [Theory]
+    [InlineData(new byte[] { 0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D })] // {"text":"<FF FE>"}
+    [InlineData(new byte[] { 0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x2C, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0x61, 0x22, 0x7D })] // {"<FF>":1,"text":"a"}
+    public void TryRead_InvalidUtf8InAString_ThrowsJsonException(byte[] json) =>
+        Assert.ThrowsAny<JsonException>(() => TextRequestReader.TryRead(json, 64, out _, out _, out _));
+
+    [Theory]
+    [InlineData("""{"text": "\ud800"}""")]
+    [InlineData("""{"text": "a\udc00b"}""")]
+    [InlineData("""{"text": "ok", "id": "\ud800"}""")]
+    public void TryRead_EscapedLoneSurrogate_ThrowsJsonException(string json) =>
+        Assert.ThrowsAny<JsonException>(() => Read(json));
+
     [Fact]
     public void TryRead_DeeperThanTheLimit_ThrowsTheDepthError()
     {

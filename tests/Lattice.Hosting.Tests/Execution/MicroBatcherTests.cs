@@ -79,6 +79,55 @@ public sealed class MicroBatcherTests
     }
 
     [Fact]
+    public async Task Dispose_WhileTheWorkerIsBetweenBatchesWithMaxWait_TheWorkerStopsWithoutThrowing()
+    {
+        // The version's last lease goes the moment a batch's results are set, and the version is disposed while its
+        // worker is still on its way to wait for the next batch: here the model itself disposes the batcher mid-batch,
+        // so the worker always meets a disposed batcher there. Waiting on a disposed SemaphoreSlim threw on the thread
+        // pool, which ends the test host.
+        using var gate = new Gate();
+        using var repository = new TempRepository();
+        TestModels.WriteKeywordClassifier(repository.Root, "m", "1");
+        var inner = new KeywordClassifierLoader(gate).Load(new ModelVersionSource("m", "1", Path.Combine(repository.Root, "m", "1")), CancellationToken.None);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var telemetry = new HostingTelemetry(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        var adapter = new DisposingAdapter(inner);
+        var sut = new MicroBatcher(adapter, "m", "1", new BatchingOptions { MaxBatchSize = 4, MaxWait = TimeSpan.FromSeconds(5) }, telemetry);
+        adapter.OnBatch = sut.Dispose;
+
+        var first = sut.PredictAsync(ModelInput.FromText(Gate.BlockingText), new float[2]);
+        Assert.True(await gate.WaitEnteredAsync(TestContext.Current.CancellationToken));
+        var outputs = new[] { new float[2], new float[2] };
+        var batch = new[] { sut.PredictAsync(ModelInput.FromText("positive"), outputs[0]), sut.PredictAsync(ModelInput.FromText("negative"), outputs[1]) };
+        gate.Open();
+        await first;
+        await Task.WhenAll(batch);
+        await Eventually.TrueAsync(() => !sut.IsRunning, "the worker to stop");
+
+        Assert.True(outputs[0][1] > outputs[0][0]);
+        Assert.True(outputs[1][0] > outputs[1][1]);
+        Assert.Throws<ObjectDisposedException>(() => { _ = sut.PredictAsync(ModelInput.FromText("late"), new float[2]); }); // refused before it queues
+    }
+
+    /// <summary>Runs a callback inside each batch call, after the inner model scored it.</summary>
+    private sealed class DisposingAdapter(IModelAdapter inner) : IModelAdapter
+    {
+        public Action? OnBatch { get; set; }
+
+        public ModelSignature Signature => inner.Signature;
+
+        public void Predict(in ModelInput input, Span<float> output) => inner.Predict(input, output);
+
+        public void PredictBatch(ReadOnlySpan<ModelInput> inputs, Span<float> outputs)
+        {
+            inner.PredictBatch(inputs, outputs);
+            OnBatch?.Invoke();
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
     public async Task Server_BatchingEnabled_ConcurrentRequestsAllAnswerCorrectly()
     {
         await using var server = await ModelServerApp.StartAsync(TempRepository.WithDefaults(), new Dictionary<string, string?>

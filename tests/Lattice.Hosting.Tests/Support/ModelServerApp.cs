@@ -31,7 +31,8 @@ internal sealed class ModelServerApp : IAsyncDisposable
         TempRepository repository,
         IDictionary<string, string?>? settings = null,
         Action<ModelServerBuilder>? models = null,
-        bool waitForReady = true)
+        bool waitForReady = true,
+        Action<WebApplicationBuilder>? configure = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -54,6 +55,7 @@ internal sealed class ModelServerApp : IAsyncDisposable
                     server.AddModel("sentiment", new KeywordClassifierLoader()).WithTextClassificationApi();
                     server.AddModel("linear", new LinearLoader());
                 }));
+                configure?.Invoke(builder);
             },
             app =>
             {
@@ -167,6 +169,13 @@ internal static class HttpJson
     {
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         return string.IsNullOrEmpty(text) ? default : System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Whether <c>/metrics</c> has a sample of <paramref name="name"/> carrying every one of <paramref name="labels"/> (e.g. <c>kind="internal"</c>).</summary>
+    public static async Task<bool> HasMetricAsync(this HttpClient client, string name, params string[] labels)
+    {
+        var metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        return metrics.Split('\n').Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(label => l.Contains(label, StringComparison.Ordinal)));
     }
 
     public static Task<HttpResponseMessage> PostJsonAsync<T>(this HttpClient client, string path, T value) =>

@@ -85,6 +85,9 @@ internal sealed class KeywordClassifierLoader(Gate? gate = null, bool prefersBat
 {
     public const string ExplodingText = "explode";
 
+    /// <summary>The exploding version answers NaN for this text.</summary>
+    public const string NonFiniteText = "non-finite";
+
     public List<int> BatchSizes { get; } = [];
 
     public IModelAdapter Load(ModelVersionSource source, CancellationToken cancellationToken)
@@ -117,6 +120,12 @@ internal sealed class KeywordClassifierLoader(Gate? gate = null, bool prefersBat
             if (explodes && text.SequenceEqual(ExplodingText))
             {
                 throw new InvalidOperationException("This version fails on purpose.");
+            }
+
+            if (explodes && text.SequenceEqual(NonFiniteText))
+            {
+                output.Fill(float.NaN);
+                return;
             }
 
             var max = float.MinValue;

@@ -13,11 +13,14 @@ namespace Lattice.Hosting.Tests.Typed;
 
 /// <summary>
 /// A tiny typed model: greets names with its version's greeting (from <c>greeter.txt</c>), so an answer shows which
-/// version computed it. The name "block" waits at the gate; the name "explode" throws.
+/// version computed it. The name "block" waits at the gate; the name "explode" throws; the tensor contract cannot write
+/// the length of the name "unwritable" (it writes NaN, which JSON has no number for).
 /// </summary>
 internal sealed class Greeter(string greeting, Gate? gate)
 {
     public const string ExplodingName = "explode";
+
+    public const string UnwritableName = "unwritable";
 
     public string Greet(string name)
     {
@@ -143,7 +146,14 @@ internal static class GreeterApi
                 TensorJson.StartData(writer, InferenceDatatypes.Int32, result.Length);
                 foreach (var greeting in result)
                 {
-                    writer.WriteNumberValue(greeting.Length);
+                    if (greeting.EndsWith(Greeter.UnwritableName, StringComparison.Ordinal))
+                    {
+                        writer.WriteNumberValue(double.NaN);
+                    }
+                    else
+                    {
+                        writer.WriteNumberValue(greeting.Length);
+                    }
                 }
             }
 

@@ -59,9 +59,59 @@ public sealed class TypedModelRequestTests(GreeterFixture fixture) : IClassFixtu
         Assert.Equal(HttpStatusCode.InternalServerError, status);
         Assert.Equal(ProblemTypes.Internal, body.GetProperty("type").GetString());
         Assert.Equal(HttpStatusCode.OK, after.Status);
-        var metrics = await _client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
-        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("lattice_hosting_errors_total{", StringComparison.Ordinal)
-            && l.Contains("kind=\"internal\"", StringComparison.Ordinal) && l.Contains("version=\"2\"", StringComparison.Ordinal));
+        Assert.True(await _client.HasMetricAsync("lattice_hosting_errors_total", "kind=\"internal\"", "version=\"2\""));
+    }
+
+    [Theory]
+    [InlineData(Greeter.ExplodingName)] // the model throws
+    [InlineData(Greeter.UnwritableName)] // the contract throws while writing the answer
+    public async Task Tensor_ModelOrContractFails_Returns500ErrorObjectAndCountsAnInternalError(string name)
+    {
+        var (status, body, response) = await _client.PostAsync("/v2/models/greeter/versions/1/infer",
+            $$"""{"inputs": [{"name": "name", "shape": [1], "datatype": "BYTES", "data": ["{{name}}"]}]}""");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, status);
+        OpenInferenceApiTests.AssertErrorShape(body, response);
+        Assert.DoesNotContain("on purpose", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("X-Model-Version"));
+        Assert.True(await _client.HasMetricAsync("lattice_hosting_errors_total", "kind=\"internal\"", "model=\"greeter\"", "version=\"1\""));
+    }
+
+    [Theory]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [2, 4611686019501129728], "datatype": "BYTES", "data": []}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [4, 4611686018427387904], "datatype": "BYTES", "data": []}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [2], "datatype": "BYTES", "data": [["Ada", "Bob"]]}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [2, 1], "datatype": "BYTES", "data": [["Ada", "Bob"]]}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [2, 1], "datatype": "BYTES", "data": [["Ada"], "Bob"]}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [1], "datatype": "BYTES", "data": ["Ada"]}], "outputs": [{"name": "length"}, {"name": "length"}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [1], "datatype": "BYTES", "data": ["\ud800"]}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [1], "datatype": "BYTES", "data": ["Ada"]}], "parameters": {"routing_key": "\udc00"}}""")]
+    public async Task Tensor_OverflowingShapeMisnestedDataDuplicateOutputsOrBrokenText_Returns400ErrorObject(string json)
+    {
+        var (status, body, response) = await _client.PostAsync("/v2/models/greeter/infer", json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        OpenInferenceApiTests.AssertErrorShape(body, response);
+    }
+
+    [Theory]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [2, 1], "datatype": "BYTES", "data": [["Ada"], ["Bob"]]}]}""")]
+    [InlineData("""{"inputs": [{"name": "name", "shape": [2, 1], "datatype": "BYTES", "data": ["Ada", "Bob"]}]}""")]
+    public async Task Tensor_DataFlatOrNestedExactlyAsTheShape_IsAccepted(string json)
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/greeter/infer", json);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(["Bonjour, Ada", "Bonjour, Bob"], body.GetProperty("outputs")[0].GetProperty("data").EnumerateArray().Select(d => d.GetString()!));
+    }
+
+    [Fact]
+    public async Task Tensor_NoContentType_ParsesTheBodyAsJson()
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(TensorRequest));
+        var response = await _client.PostAsync("/v2/models/greeter/infer", content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
