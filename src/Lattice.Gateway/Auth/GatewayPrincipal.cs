@@ -5,7 +5,10 @@ namespace Lattice.Gateway.Auth;
 /// <summary>Who is calling: an API key or a JWT subject, with its scopes and rate limit overrides.</summary>
 internal sealed class GatewayPrincipal(string id, string[] scopes, DateTimeOffset? expiresAt, double? permitsPerSecond, int? burst)
 {
-    /// <summary><c>key:&lt;id&gt;</c> for API keys, <c>jwt:&lt;sub&gt;</c> for tokens; the rate limit partition.</summary>
+    /// <summary>
+    /// <c>key:&lt;id&gt;</c> for API keys; <c>jwt:sub:&lt;sub&gt;</c>, <c>jwt:client:&lt;client_id&gt;</c> or
+    /// <c>jwt:token:&lt;hash&gt;</c> for tokens; the rate limit and response cache partition.
+    /// </summary>
     public string Id { get; } = id;
 
     public string[] Scopes { get; } = scopes;

@@ -83,7 +83,7 @@ internal sealed class JwtValidator
     {
         if (Claim(claims, "sub") is { } subject)
         {
-            return "jwt:" + subject;
+            return "jwt:sub:" + subject; // one prefix per kind: a subject "client:x" is not the client "x"
         }
 
         if ((Claim(claims, "client_id") ?? Claim(claims, "azp")) is { } client)

@@ -31,11 +31,18 @@ public sealed class ResponseCacheOptions
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Request headers whose values are part of the key, because an answer may depend on them: content negotiation,
-    /// the request id a service echoes in its answer, the sticky A/B key of the model server's traffic policy. An
-    /// answer whose <c>Vary</c> names any other header is not stored. Configured entries are added to these.
+    /// Request headers whose values are part of the key, because an answer may depend on them: content negotiation and
+    /// the sticky A/B key of the model server's traffic policy. An answer whose <c>Vary</c> names any other header is
+    /// not stored. Configured entries are added to these.
     /// </summary>
-    public IList<string> VaryHeaders { get; } = ["Accept", "Content-Type", "X-Request-Id", "X-Lattice-Route-Key"];
+    public IList<string> VaryHeaders { get; } = ["Accept", "Content-Type", "X-Lattice-Route-Key"];
+
+    /// <summary>
+    /// A request carrying any of these headers is forwarded uncached (<c>Cache-Status: lattice; fwd=bypass</c>).
+    /// Lattice services echo <c>X-Request-Id</c> in their answer: a stored answer would carry another request's id,
+    /// and keying by it would fill the cache with entries no later request hits. Configured entries are added to these.
+    /// </summary>
+    public IList<string> BypassHeaders { get; } = ["X-Request-Id"];
 
     /// <summary>Response header in which a service reports the model version that answered; an entry serves only that version.</summary>
     [Required]

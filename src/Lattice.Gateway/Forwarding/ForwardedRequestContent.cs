@@ -10,10 +10,11 @@ namespace Lattice.Gateway.Forwarding;
 /// elsewhere is only made when no byte left the gateway or the request may be repeated.
 /// </summary>
 /// <remarks>
-/// SocketsHttpHandler silently re-sends a request whose pooled connection closed before any response byte came back,
-/// unless the request's content refuses to be sent again. That is harmless for GET, but a POST would then reach
-/// the service up to four times although it may have acted on the first; so every non-idempotent request carries one
-/// of these, and a second send within one attempt fails the attempt instead.
+/// SocketsHttpHandler silently re-sends a request without content whose pooled connection closed before any response
+/// byte came back (up to three times). That is harmless for GET, but a body-less POST would then reach the service
+/// again although it may have acted on the first send; so every non-idempotent request carries one of these (the
+/// handler never repeats a request that has content), and, should a handler ever send it twice within one attempt,
+/// the second send fails the attempt instead.
 /// </remarks>
 internal sealed class ForwardedRequestContent : HttpContent
 {

@@ -461,6 +461,15 @@ internal sealed partial class ProxyMiddleware(
             return (new CacheLookup(null, null, CacheRequested), null, 0);
         }
 
+        foreach (var header in cache.Options.BypassHeaders)
+        {
+            if (request.Headers.ContainsKey(header))
+            {
+                telemetry.Cache(route.Id, "bypass");
+                return (new CacheLookup(null, null, CacheBypass), null, 0);
+            }
+        }
+
         var (body, length) = await PeekBodyAsync(context, cache.Options.MaxRequestBodyBytes);
         if (length < 0)
         {
@@ -590,7 +599,9 @@ internal sealed partial class ProxyMiddleware(
     /// <summary>
     /// The rest of the path after the route prefix, escaped as the client wrote it, so that %25, %2F and the like reach
     /// the service unchanged. Kestrel hands over the path decoded (all but %2F) with dot segments removed; the raw
-    /// target's rest is used when it decodes to that same rest, otherwise the decoded rest is escaped again.
+    /// target's rest is used when it decodes to that same rest and holds only RFC 3986 path characters, otherwise the
+    /// decoded rest is escaped again. (Kestrel lets a literal '\' or '#' through, and .NET's Uri would read them as '/'
+    /// and a fragment: "x\..\..\admin" must not climb out of the route's upstream prefix.)
     /// </summary>
     private static string UpstreamRemainder(HttpContext context, string remainder)
     {
@@ -605,13 +616,13 @@ internal sealed partial class ProxyMiddleware(
         {
             var end = raw.IndexOf('?');
             var rawPath = end < 0 ? raw.AsSpan() : raw.AsSpan(0, end);
-            if (rawPath.Length == path.Length && rawPath.EndsWith(remainder, StringComparison.Ordinal))
+            if (rawPath.Length == path.Length && rawPath.EndsWith(remainder, StringComparison.Ordinal) && IsPathText(remainder))
             {
                 return remainder; // nothing was escaped (the common case)
             }
 
             var split = RawIndexAfter(rawPath, path.Length - remainder.Length);
-            if (split > 0)
+            if (split > 0 && IsPathText(rawPath[split..]))
             {
                 var rawRest = rawPath[split..].ToString();
                 if (Uri.UnescapeDataString(EncodedSlash().Replace(rawRest, "%25$1")) == remainder)
@@ -627,6 +638,33 @@ internal sealed partial class ProxyMiddleware(
             ? ":" + new PathString("/" + escaped[1..]).ToUriComponent()[1..]
             : new PathString(escaped).ToUriComponent();
     }
+
+    /// <summary>True when <paramref name="path"/> holds only RFC 3986 path characters (pchar and '/'), every '%' starting an escape.</summary>
+    private static bool IsPathText(ReadOnlySpan<char> path)
+    {
+        for (var i = 0; i < path.Length; i++)
+        {
+            var c = path[i];
+            if (c == '%')
+            {
+                if (i + 2 >= path.Length || !char.IsAsciiHexDigit(path[i + 1]) || !char.IsAsciiHexDigit(path[i + 2]))
+                {
+                    return false;
+                }
+
+                i += 2;
+            }
+            else if (!(char.IsAsciiLetterOrDigit(c) || PathPunctuation.Contains(c)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>RFC 3986 unreserved and sub-delims punctuation, ':' and '@' (pchar), and the segment separator.</summary>
+    private static readonly System.Buffers.SearchValues<char> PathPunctuation = System.Buffers.SearchValues.Create("-._~!$&'()*+,;=:@/");
 
     /// <summary>The index in <paramref name="rawPath"/> after its first <paramref name="decodedLength"/> decoded characters; -1 if not found (non-ASCII escapes).</summary>
     private static int RawIndexAfter(ReadOnlySpan<char> rawPath, int decodedLength)

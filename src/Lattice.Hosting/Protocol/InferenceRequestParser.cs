@@ -249,6 +249,7 @@ internal ref struct InferenceRequestParser
         }
 
         request.Outputs = [];
+        HashSet<string>? seen = null; // past a few names: a list scan per name would be quadratic in a 1 MiB body
         while (Next(ref reader) != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -289,7 +290,12 @@ internal ref struct InferenceRequestParser
                 return Fail(RequestError.BadInput, "Each requested output needs a 'name'.");
             }
 
-            if (request.Outputs.Contains(name))
+            if (request.Outputs.Count == 8)
+            {
+                seen = new HashSet<string>(request.Outputs, StringComparer.Ordinal);
+            }
+
+            if (seen is null ? request.Outputs.Contains(name) : !seen.Add(name))
             {
                 return Fail(RequestError.BadInput, $"Output '{name}' is requested more than once.");
             }

@@ -306,7 +306,7 @@ public sealed class AuthTests
         var second = await validator.ValidateAsync(Token(soon, new Claim("jti", "2")));
         var expired = await validator.ValidateAsync(Token(DateTime.UtcNow.AddHours(-1), new Claim("sub", "user-1")));
 
-        Assert.Equal("jwt:user-1", user.Principal?.Id);
+        Assert.Equal("jwt:sub:user-1", user.Principal?.Id);
         Assert.Equal("jwt:client:billing", client.Principal?.Id);
         Assert.StartsWith("jwt:token:", first.Principal?.Id, StringComparison.Ordinal);
         Assert.NotEqual(first.Principal?.Id, second.Principal?.Id);

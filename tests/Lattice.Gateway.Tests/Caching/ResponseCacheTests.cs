@@ -193,31 +193,43 @@ public sealed class ResponseCacheTests
         using var alice = rig.Gateway.CreateClient(await rig.Gateway.CreateKeyAsync(["predict:sentiment"]));
         using var bob = rig.Gateway.CreateClient(await rig.Gateway.CreateKeyAsync(["predict:sentiment"]));
 
-        var first = await alice.SendAsync(WithRequestId("alice-invoice-4711"), Ct);
-        var again = await alice.SendAsync(WithRequestId("alice-invoice-4711"), Ct);
-        var other = await bob.SendAsync(WithRequestId(null), Ct);
-        var otherBody = await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        // The same request from both: only the caller differs. The predictor answers each call with a fresh id.
+        var first = await alice.PostAsJsonAsync("/api/sentiment", new { text = "good stuff" }, Ct);
+        var again = await alice.PostAsJsonAsync("/api/sentiment", new { text = "good stuff" }, Ct);
+        var other = await bob.PostAsJsonAsync("/api/sentiment", new { text = "good stuff" }, Ct);
+        var alicesId = (await first.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("id").GetString();
+        var bobsId = (await other.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("id").GetString();
 
         Assert.Equal("lattice; fwd=miss; stored", first.Headers.GetValues("Cache-Status").Single());
         Assert.Equal("lattice; hit", again.Headers.GetValues("Cache-Status").Single());
         Assert.Equal("lattice; fwd=miss; stored", other.Headers.GetValues("Cache-Status").Single());
-        Assert.NotEqual("alice-invoice-4711", otherBody.GetProperty("id").GetString());
+        Assert.NotEqual(alicesId, bobsId);
         Assert.Equal(2, rig.Predictor.Calls);
+    }
 
-        static HttpRequestMessage WithRequestId(string? id)
+    [Fact]
+    public async Task Cache_RequestWithARequestId_IsForwardedUncached()
+    {
+        await using var rig = await Rig.StartAsync();
+
+        var first = await rig.Client.SendAsync(WithRequestId("invoice-4711"), Ct);
+        var second = await rig.Client.SendAsync(WithRequestId("invoice-4711"), Ct);
+        var plain = await PredictAsync(rig.Client, "good stuff");
+
+        Assert.Equal("lattice; fwd=bypass", first.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; fwd=bypass", second.Headers.GetValues("Cache-Status").Single());
+        Assert.Equal("lattice; fwd=miss; stored", plain.Headers.GetValues("Cache-Status").Single()); // nothing was stored for them
+        Assert.Equal(3, rig.Predictor.Calls);
+
+        static HttpRequestMessage WithRequestId(string id)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/sentiment") { Content = JsonContent.Create(new { text = "good stuff" }) };
-            if (id is not null)
-            {
-                request.Headers.Add("X-Request-Id", id);
-            }
-
+            request.Headers.Add("X-Request-Id", id);
             return request;
         }
     }
 
     [Theory]
-    [InlineData("X-Request-Id", "one", "two")]
     [InlineData("Accept", "application/json", "text/plain")]
     [InlineData("X-Lattice-Route-Key", "user-1", "user-2")]
     public async Task Cache_KeyedRequestHeaderDiffers_IsAMiss(string header, string first, string second)
@@ -279,7 +291,7 @@ public sealed class ResponseCacheTests
     public async Task Cache_AnswerVaryingOnlyOnKeyedHeaders_IsStored()
     {
         await using var rig = await Rig.StartAsync();
-        rig.Predictor.Headers = new() { ["Vary"] = "Accept, X-Request-Id" };
+        rig.Predictor.Headers = new() { ["Vary"] = "Accept, X-Lattice-Route-Key" };
 
         await PredictAsync(rig.Client, "good stuff");
         var second = await PredictAsync(rig.Client, "good stuff");

@@ -233,7 +233,12 @@ public sealed class ForwardingTests
         var escapedPrefix = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/r%61w/50%25 HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
         var dotted = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/raw/x/../y%2541 HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
 
+        var backslashes = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/raw/x\\..\\..\\..\\admin?q=1 HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
+        var hash = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/raw/x#frag?q=1 HTTP/1.1\r\nHost: gateway\r\n\r\n", Ct);
+
         Assert.Equal("/v1/raw/a%2541/b%2Fc/d%20e?q=x%2526y", encoded.Body);
+        Assert.Equal("/v1/raw/x%5C..%5C..%5C..%5Cadmin?q=1", backslashes.Body); // not "/admin": the route's prefix holds
+        Assert.Equal("/v1/raw/x%23frag?q=1", hash.Body);
         Assert.Equal("/v1/raw/50%25", escapedPrefix.Body);
         Assert.Equal("/v1/raw/y%2541", dotted.Body);
     }

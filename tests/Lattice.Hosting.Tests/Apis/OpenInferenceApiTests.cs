@@ -297,10 +297,16 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
         }
     }
 
-    [Fact]
-    public Task Infer_DuplicateRequestedOutputs_Returns400ErrorObject() => AssertRefusedAsync("sentiment",
-        """{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}], "outputs": [{"name": "label"}, {"name": "score"}, {"name": "label"}]}""",
-        "more than once");
+    [Theory]
+    [InlineData(3, 0)]
+    [InlineData(40, 2)] // past the short list: the names are then kept in a set
+    public Task Infer_DuplicateRequestedOutputs_Returns400ErrorObject(int distinct, int repeated)
+    {
+        var outputs = string.Join(", ", Enumerable.Range(0, distinct).Select(i => $$"""{"name": "out{{i}}"}""").Append($$"""{"name": "out{{repeated}}"}"""));
+        return AssertRefusedAsync("sentiment",
+            $$"""{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}], "outputs": [{{outputs}}]}""",
+            $"'out{repeated}' is requested more than once");
+    }
 
     [Theory]
     [InlineData(null)]

@@ -178,6 +178,15 @@ internal static class HttpJson
         return metrics.Split('\n').Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(label => l.Contains(label, StringComparison.Ordinal)));
     }
 
+    /// <summary>The sum of the samples of <paramref name="name"/> whose labels include all of <paramref name="labels"/> (0 when none).</summary>
+    public static async Task<double> MetricValueAsync(this HttpClient client, string name, params string[] labels)
+    {
+        var metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && labels.All(label => l.Contains(label, StringComparison.Ordinal)))
+            .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static Task<HttpResponseMessage> PostJsonAsync<T>(this HttpClient client, string path, T value) =>
         client.PostAsJsonAsync(path, value, TestContext.Current.CancellationToken);
 }
