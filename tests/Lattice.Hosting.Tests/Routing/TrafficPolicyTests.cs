@@ -106,6 +106,54 @@ public sealed class TrafficPolicyTests
     }
 
     [Fact]
+    public async Task Shadow_OnOipInfer_NeverChangesTheResponseAndIsRecorded()
+    {
+        await using var sut = await ModelServerApp.StartAsync(TempRepository.WithDefaults(), new Dictionary<string, string?>
+        {
+            [Prefix + "DefaultVersion"] = "2",
+            [Prefix + "ShadowVersion"] = "1",
+        }, server => server.AddModel("sentiment", new KeywordClassifierLoader(explodingVersion: "1")).WithTextClassificationApi());
+        using var client = sut.CreateClient();
+        var sink = sut.Services.GetRequiredService<InMemoryPredictionSink>();
+
+        foreach (var text in new[] { "neutral", "positive", KeywordClassifierLoader.ExplodingText })
+        {
+            var request = $$"""{"id": "same", "inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [{{JsonSerializer.Serialize(text)}}]}]}""";
+            var (shadowed, shadowedBody, _) = await client.PostAsync("/v2/models/sentiment/infer", request);
+            var (direct, directBody, _) = await client.PostAsync("/v2/models/sentiment/versions/2/infer", request);
+
+            Assert.Equal(HttpStatusCode.OK, shadowed);
+            Assert.Equal(direct, shadowed);
+            Assert.Equal(directBody.GetRawText(), shadowedBody.GetRawText());
+        }
+
+        // The two shadow calls that did not fail on purpose are recorded as shadow predictions of version 1.
+        await Eventually.TrueAsync(() => sink.Snapshot().Count(p => p.Shadow) == 2, "the shadow predictions");
+        Assert.All(sink.Snapshot().Where(p => p.Shadow), p => Assert.Equal("1", p.Version));
+    }
+
+    [Fact]
+    public async Task WeightedSplit_OverHttp_SendsEachVersionItsShare()
+    {
+        await using var sut = await ModelServerApp.StartAsync(TempRepository.WithDefaults(), new Dictionary<string, string?>
+        {
+            [Prefix + "Weights:1"] = "80",
+            [Prefix + "Weights:2"] = "20",
+        });
+        using var client = sut.CreateClient();
+
+        var versionTwo = 0;
+        const int Requests = 500;
+        for (var i = 0; i < Requests; i++)
+        {
+            versionTwo += await VersionAsync(client) == "2" ? 1 : 0;
+        }
+
+        // 20 % of 500 is 100; the standard deviation is ~9, so 60-140 only fails for a broken split.
+        Assert.InRange(versionTwo, 60, 140);
+    }
+
+    [Fact]
     public async Task PolicyReload_DefaultVersionChanged_RoutesToNewDefaultWithoutRestart()
     {
         await using var sut = await ModelServerApp.StartAsync(TempRepository.WithDefaults());
