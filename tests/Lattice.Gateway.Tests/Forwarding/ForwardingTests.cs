@@ -115,6 +115,41 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Forward_ClientAbortsDuringTheResponseBody_UpstreamRequestAbortedFires()
+    {
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/stream", async (HttpContext context) =>
+        {
+            // An endless event stream: only the client going away ends it.
+            context.RequestAborted.Register(() => aborted.TrySetResult());
+            var chunk = new byte[4096];
+            try
+            {
+                while (!context.RequestAborted.IsCancellationRequested)
+                {
+                    await context.Response.Body.WriteAsync(chunk, context.RequestAborted);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                    await Task.Delay(10, context.RequestAborted);
+                }
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or IOException)
+            {
+            }
+        }));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("stream", "/api/stream", "stream", "/stream", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        using (var response = await client.GetAsync("/api/stream", HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(Ct);
+            Assert.True(await body.ReadAsync(new byte[4096], Ct) > 0);
+        } // the client hangs up mid-body
+
+        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        Assert.True(aborted.Task.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task Forward_ContentLengthOverRouteLimit_Returns413Problem()
     {
         var calls = 0;
