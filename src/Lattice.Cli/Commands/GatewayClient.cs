@@ -9,10 +9,35 @@ namespace Lattice.Cli.Commands;
 /// <summary>Calls the gateway the way a user would: with an API key, printing the JSON or the problem.</summary>
 internal static class GatewayClient
 {
-    public static async Task<int> PostAsync(string configPath, string? gateway, string? key, string path, object body, CancellationToken cancellationToken)
+    /// <summary>How long a call may take: a pipeline run calls several services, so it gets more than a health check.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Posts to a route naming something the user typed (a service, a pipeline): <paramref name="route"/> gets the
+    /// name as one escaped path segment, and a name that would reach another route is refused before any call.
+    /// </summary>
+    public static async Task<int> PostToNamedAsync(string configPath, string? gateway, string? key, string what, string name, Func<string, string> route, object body, CancellationToken cancellationToken)
     {
+        if (PathSegment(name) is not { } segment)
+        {
+            await Console.Error.WriteLineAsync($"'{name}' is not a {what} name: it must not be empty, '.' or '..', nor contain '/' or '\\'.");
+            return 2;
+        }
+
         var (baseUrl, apiKey) = Resolve(configPath, gateway, key);
-        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        return await SendAsync(baseUrl, apiKey, route(segment), body, Timeout, Console.Out, Console.Error, cancellationToken);
+    }
+
+    /// <summary>A name as one URL path segment, escaped; null when it cannot be one (it holds a separator, or is a dot segment).</summary>
+    internal static string? PathSegment(string name) =>
+        name is "" or "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal)
+            ? null
+            : Uri.EscapeDataString(name);
+
+    /// <summary>Sends the JSON body and prints the JSON answer (or the problem, and the status on stderr); 0 on success.</summary>
+    internal static async Task<int> SendAsync(Uri baseUrl, string? apiKey, string path, object body, TimeSpan timeout, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = timeout };
         using var request = new HttpRequestMessage(HttpMethod.Post, path.TrimStart('/'))
         {
             Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
@@ -26,10 +51,10 @@ internal static class GatewayClient
         {
             using var response = await http.SendAsync(request, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            Console.WriteLine(Pretty(text));
+            await output.WriteLineAsync(Pretty(text));
             if (!response.IsSuccessStatusCode)
             {
-                await Console.Error.WriteLineAsync($"{(int)response.StatusCode} {response.ReasonPhrase}");
+                await error.WriteLineAsync($"{(int)response.StatusCode} {response.ReasonPhrase}");
                 return 1;
             }
 
@@ -37,7 +62,13 @@ internal static class GatewayClient
         }
         catch (HttpRequestException e)
         {
-            await Console.Error.WriteLineAsync($"Cannot reach the gateway at {baseUrl}: {e.Message}. Is lattice up running?");
+            await error.WriteLineAsync($"Cannot reach the gateway at {baseUrl}: {e.Message}. Is lattice up running?");
+            return 1;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient reports its own timeout as a cancellation the caller never asked for.
+            await error.WriteLineAsync($"The gateway at {baseUrl} did not answer {path} within {timeout.TotalSeconds:0.##}s. `lattice status` shows whether every process is ready; the logs are under the data folder.");
             return 1;
         }
     }

@@ -13,9 +13,9 @@ internal static class PipelineCommand
         var gateway = CommonOptions.Gateway();
         var key = CommonOptions.ApiKey();
         var run = new Command("run", "Run a pipeline on a text, through the gateway.") { name, text, config, gateway, key };
-        run.SetAction((parse, cancellationToken) => GatewayClient.PostAsync(
-            parse.GetValue(config)!, parse.GetValue(gateway), parse.GetValue(key),
-            $"api/pipelines/{parse.GetValue(name)}", new { text = parse.GetValue(text) }, cancellationToken));
+        run.SetAction((parse, cancellationToken) => GatewayClient.PostToNamedAsync(
+            parse.GetValue(config)!, parse.GetValue(gateway), parse.GetValue(key), "pipeline", parse.GetValue(name)!,
+            segment => $"api/pipelines/{segment}", new { text = parse.GetValue(text) }, cancellationToken));
         return new Command("pipeline", "Work with pipelines.") { run };
     }
 }

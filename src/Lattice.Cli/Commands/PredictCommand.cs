@@ -13,12 +13,9 @@ internal static class PredictCommand
         var gateway = CommonOptions.Gateway();
         var key = CommonOptions.ApiKey();
         var command = new Command("predict", "Classify a text with one service, through the gateway.") { service, text, config, gateway, key };
-        command.SetAction((parse, cancellationToken) =>
-        {
-            var name = parse.GetValue(service)!;
-            return GatewayClient.PostAsync(parse.GetValue(config)!, parse.GetValue(gateway), parse.GetValue(key),
-                $"api/{name}/v1/{name}", new { text = parse.GetValue(text) }, cancellationToken);
-        });
+        command.SetAction((parse, cancellationToken) => GatewayClient.PostToNamedAsync(
+            parse.GetValue(config)!, parse.GetValue(gateway), parse.GetValue(key), "service", parse.GetValue(service)!,
+            segment => $"api/{segment}/v1/{segment}", new { text = parse.GetValue(text) }, cancellationToken));
         return command;
     }
 }

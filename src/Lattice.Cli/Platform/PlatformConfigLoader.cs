@@ -24,32 +24,55 @@ public static partial class PlatformConfigLoader
         }
 
         PlatformConfig config;
+        IReadOnlyDictionary<string, Mark>? marks = null;
         try
         {
+            var yaml = File.ReadAllText(fullPath);
+            // The outline first: it names the line of a duplicate or empty key, which the deserializer would
+            // accept silently (last wins) or turn into nulls that crash later.
+            marks = YamlOutline.Read(yaml, configPath);
             var deserializer = new DeserializerBuilder()
                 .WithNamingConvention(CamelCaseNamingConvention.Instance)
                 .WithEnforceRequiredMembers()
                 .Build();
-            config = deserializer.Deserialize<PlatformConfig?>(File.ReadAllText(fullPath)) ?? new PlatformConfig();
+            config = deserializer.Deserialize<PlatformConfig?>(yaml) ?? new PlatformConfig();
         }
         catch (YamlException e)
         {
-            var reason = (e.InnerException?.Message ?? e.Message).Replace(" on type 'Lattice.Cli.Platform.", " in '", StringComparison.Ordinal);
-            throw new PlatformConfigException($"{configPath}:{e.Start.Line}:{e.Start.Column}: {reason}");
+            var reason = MarkPrefix().Replace(e.InnerException?.Message ?? e.Message, string.Empty)
+                .Replace(" on type 'Lattice.Cli.Platform.", " in '", StringComparison.Ordinal);
+            // A value the deserializer cannot convert (a port of 99999999999) says only why: name the field on that line.
+            var key = marks?.Where(m => m.Value.Line == e.Start.Line && m.Value.Column <= e.Start.Column)
+                .OrderByDescending(m => m.Value.Column).Select(m => m.Key).FirstOrDefault();
+            var field = key is null ? string.Empty : key + ": ";
+            throw new PlatformConfigException($"{YamlOutline.At(configPath, e.Start)}: {field}{reason}");
         }
 
-        return Resolve(config, fullPath, replicaOverrides ?? new Dictionary<string, int>(), configuration);
+        return Resolve(config, fullPath, new Locations(configPath, marks), replicaOverrides ?? new Dictionary<string, int>(), configuration);
     }
 
-    private static PlatformPlan Resolve(PlatformConfig config, string configPath, IReadOnlyDictionary<string, int> replicaOverrides, string? configurationOverride)
+    private static PlatformPlan Resolve(PlatformConfig config, string configPath, Locations at, IReadOnlyDictionary<string, int> replicaOverrides, string? configurationOverride)
     {
         var errors = new List<string>();
+        void Error(string field, string message) => errors.Add($"{at.Of(field)}{message}");
         var root = Path.GetDirectoryName(configPath)!;
+        if (string.IsNullOrWhiteSpace(config.DataFolder))
+        {
+            Error("dataFolder", "dataFolder must name a folder, not be empty");
+        }
+
         var dataFolder = Path.GetFullPath(Path.Combine(root, config.DataFolder));
         var configuration = configurationOverride ?? config.Configuration ?? CurrentConfiguration();
         if (configuration is not ("Debug" or "Release"))
         {
-            errors.Add($"configuration must be Debug or Release, not '{configuration}'");
+            if (configurationOverride is null)
+            {
+                Error("configuration", $"configuration must be Debug or Release, not '{configuration}'");
+            }
+            else
+            {
+                errors.Add($"--configuration must be Debug or Release, not '{configuration}'");
+            }
         }
 
         TimeSpan Duration(string name, string value, TimeSpan min, TimeSpan max)
@@ -59,7 +82,7 @@ public static partial class PlatformConfigLoader
                 return parsed;
             }
 
-            errors.Add($"{name} must be a duration from {min.TotalSeconds}s to {max.TotalSeconds}s such as 500ms or 30s, not '{value}'");
+            Error(name, $"{name} must be a duration from {min.TotalSeconds}s to {max.TotalSeconds}s such as 500ms or 30s, not '{value}'");
             return min;
         }
 
@@ -69,7 +92,7 @@ public static partial class PlatformConfigLoader
         var resetAfter = Duration("restart.resetAfter", config.Restart.ResetAfter, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         if (maxBackoff < initialBackoff)
         {
-            errors.Add("restart.maxBackoff must be at least restart.initialBackoff");
+            Error("restart.maxBackoff", "restart.maxBackoff must be at least restart.initialBackoff");
         }
 
         foreach (var name in replicaOverrides.Keys.Where(n => !config.Services.ContainsKey(n) && n is not "gateway" and not "orchestrator"))
@@ -82,7 +105,7 @@ public static partial class PlatformConfigLoader
         {
             if (!NamePattern().IsMatch(name) || name is "gateway" or "orchestrator" or "pipelines" or "admin")
             {
-                errors.Add($"services.{name}: a service name is lower-case letters, digits and '-', and not a reserved name");
+                Error($"services.{name}", $"services.{name}: a service name is lower-case letters, digits and '-', and not a reserved name");
             }
 
             components.Add((name, ComponentKind.Service, service));
@@ -99,14 +122,17 @@ public static partial class PlatformConfigLoader
             var folder = Path.GetFullPath(Path.Combine(root, component.Project));
             if (string.IsNullOrWhiteSpace(component.Project) || !Directory.Exists(folder))
             {
-                errors.Add($"{where}.project '{component.Project}' is not a folder under {root}");
+                Error($"{where}.project", $"{where}.project '{component.Project}' is not a folder under {root}");
                 continue;
             }
 
-            var replicas = replicaOverrides.TryGetValue(name, out var overridden) ? overridden : component.Replicas;
+            var fromOption = replicaOverrides.TryGetValue(name, out var overridden);
+            var replicas = fromOption ? overridden : component.Replicas;
             if (replicas is < 1 or > 20)
             {
-                errors.Add($"{where}.replicas must be from 1 to 20, not {replicas}");
+                errors.Add(fromOption
+                    ? $"--replicas {name}={replicas}: replicas must be from 1 to 20"
+                    : $"{at.Of($"{where}.replicas")}{where}.replicas must be from 1 to 20, not {replicas}");
                 continue;
             }
 
@@ -116,13 +142,13 @@ public static partial class PlatformConfigLoader
                 var port = component.Port + (ReplicaPortStride * i);
                 if (component.Port is < 1024 or > 65535 || port > 65535)
                 {
-                    errors.Add($"{where}.port must leave room for its replicas between 1024 and 65535, not {component.Port}");
+                    Error($"{where}.port", $"{where}.port must leave room for its replicas between 1024 and 65535, not {component.Port}");
                     break;
                 }
 
                 if (!ports.TryAdd(port, $"{where}#{i}"))
                 {
-                    errors.Add($"{where} replica {i} would listen on port {port}, already taken by {ports[port]}");
+                    Error($"{where}.port", $"{where} replica {i} would listen on port {port}, already taken by {ports[port]}");
                 }
 
                 replicaPlans.Add(new ReplicaPlan(name, i, port));
@@ -167,6 +193,30 @@ public static partial class PlatformConfigLoader
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,30}$")]
     private static partial Regex NamePattern();
+
+    /// <summary>YamlDotNet puts "(Line: 3, Col: 5, Idx: 40) - (Line: ...): " before some messages; the location is printed once, our way.</summary>
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex MarkPrefix();
+
+    /// <summary>
+    /// Turns a field's dotted path into the <c>file:line:column: </c> of its key, or of the nearest enclosing key
+    /// the file has (a field left at its default has no line of its own).
+    /// </summary>
+    private sealed class Locations(string file, IReadOnlyDictionary<string, Mark> marks)
+    {
+        public string Of(string field)
+        {
+            for (var path = field; path.Length > 0; path = path.LastIndexOf('.') is var dot and > 0 ? path[..dot] : string.Empty)
+            {
+                if (marks.TryGetValue(path, out var mark))
+                {
+                    return YamlOutline.At(file, mark) + ": ";
+                }
+            }
+
+            return string.Empty;
+        }
+    }
 }
 
 /// <summary>lattice.yaml (or a command-line override) is wrong; the message says where and why.</summary>

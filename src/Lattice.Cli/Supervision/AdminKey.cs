@@ -15,6 +15,9 @@ public static class AdminKey
     private const string Prefix = "lat_";
     private const int KeyLength = 47;
 
+    /// <summary>Mode 0600.</summary>
+    internal const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     public static string LoadOrCreate(string dataFolder)
     {
         var path = Path.Combine(dataFolder, FileName);
@@ -29,10 +32,18 @@ public static class AdminKey
 
         Directory.CreateDirectory(dataFolder);
         var key = Prefix + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        File.WriteAllText(path, key + Environment.NewLine);
+        // Created readable by the user only from the first byte: a chmod after writing leaves a window in which
+        // the key is readable by others. An invalid file is replaced, not rewritten, so the mode applies to it too.
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        using (var writer = new StreamWriter(path, options))
+        {
+            writer.WriteLine(key);
         }
 
         return key;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Lattice.Cli.Platform;
 
 namespace Lattice.Cli.Supervision;
@@ -9,8 +10,9 @@ namespace Lattice.Cli.Supervision;
 /// Where the children's output goes: every line to <c>&lt;data&gt;/logs/&lt;replica&gt;.log</c> as written, and to
 /// the terminal prefixed by the replica's name (JSON log lines rendered as one readable line). While the
 /// startup display is on screen only warnings and errors are kept for the terminal, and shown after it.
+/// A multi-line message or exception keeps all its lines (stack frames aside), each prefixed.
 /// </summary>
-internal sealed class LogSink : IDisposable
+internal sealed partial class LogSink : IDisposable
 {
     private readonly string _folder;
     private readonly TextWriter _console;
@@ -57,7 +59,9 @@ internal sealed class LogSink : IDisposable
         }
 
         var (level, rendered) = Render(line);
-        var text = $"{replica.DisplayName,-14} | {rendered}";
+        // Every line of a multi-line message or exception gets the prefix, and they are written together.
+        var prefix = $"{replica.DisplayName,-14} | ";
+        var text = prefix + rendered.ReplaceLineEndings(Environment.NewLine + prefix);
         if (_live)
         {
             if (level >= MinimumConsoleLevel)
@@ -107,7 +111,7 @@ internal sealed class LogSink : IDisposable
             var time = root.TryGetProperty("timestamp", out var t) && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, out var at)
                 ? at.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture)
                 : "--:--:--";
-            var exception = root.TryGetProperty("exception", out var e) ? " " + e.GetString()?.Split('\n')[0] : string.Empty;
+            var exception = root.TryGetProperty("exception", out var e) && e.GetString() is { Length: > 0 } text ? Environment.NewLine + WithoutStackTrace(text) : string.Empty;
             var rank = level switch
             {
                 "Trace" => 0,
@@ -124,6 +128,16 @@ internal sealed class LogSink : IDisposable
             return (2, line);
         }
     }
+
+    /// <summary>
+    /// An exception's text with its stack frames left out: the message lines (a fatal error often has several, such
+    /// as every invalid line of a pipeline file) and the inner exceptions stay; the frames are in the log file.
+    /// </summary>
+    internal static string WithoutStackTrace(string exception) =>
+        string.Join(Environment.NewLine, exception.ReplaceLineEndings("\n").Split('\n').Where(l => l.Length > 0 && !StackFrame().IsMatch(l)));
+
+    [GeneratedRegex(@"^\s+(at \S+\(.*\)( in .+:line \d+)?|--- End of .+ ---)$")]
+    private static partial Regex StackFrame();
 
     private static string Abbreviate(string level) => level switch
     {

@@ -89,16 +89,37 @@ internal static class ProjectBuilder
                 info.ArgumentList.Add(argument);
             }
 
-            using var process = Process.Start(info)!;
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
+            var (exitCode, output) = await RunAsync(info, cancellationToken);
+            if (exitCode != 0)
             {
-                return (false, $"dotnet build {component.ProjectName} failed:{Environment.NewLine}{await output}{await error}");
+                return (false, $"dotnet build {component.ProjectName} failed:{Environment.NewLine}{output}");
             }
         }
 
         return (true, string.Empty);
+    }
+
+    /// <summary>
+    /// Runs a command to its end and returns its exit code and output (stdout, then stderr). On cancellation the
+    /// command's whole process tree is killed before this throws: a build (and the compiler servers and MSBuild
+    /// nodes it starts) must not outlive a Ctrl+C.
+    /// </summary>
+    internal static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo info, CancellationToken cancellationToken)
+    {
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{info.FileName} did not start");
+        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var error = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw;
+        }
+
+        return (process.ExitCode, await output + await error);
     }
 }

@@ -20,11 +20,24 @@ internal sealed class SupervisedProcess(
     private Process? _process;
     private string _phase = ReplicaPhase.Starting;
     private int _restarts;
+    private int _failedStarts;
     private DateTimeOffset? _startedAt;
     private int? _lastExitCode;
     private bool _stopRequested;
 
     public ReplicaPlan Replica => replica;
+
+    /// <summary>How many times in a row the process exited (or could not start) without becoming ready first.</summary>
+    public int FailedStarts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failedStarts;
+            }
+        }
+    }
 
     public ReplicaState State
     {
@@ -46,6 +59,7 @@ internal sealed class SupervisedProcess(
             if (_phase == ReplicaPhase.Starting)
             {
                 _phase = ReplicaPhase.Ready;
+                _failedStarts = 0;
             }
         }
 
@@ -75,6 +89,11 @@ internal sealed class SupervisedProcess(
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
             {
                 logs.Supervisor($"{replica.DisplayName}: could not start: {e.Message}");
+                lock (_lock)
+                {
+                    _failedStarts++;
+                }
+
                 SetPhase(ReplicaPhase.Exited, null);
                 await DelayAsync(backoff, stopping);
                 backoff = Next(backoff);
@@ -99,6 +118,7 @@ internal sealed class SupervisedProcess(
                 }
 
                 _process = null;
+                _failedStarts = _phase == ReplicaPhase.Ready ? 0 : _failedStarts + 1;
             }
 
             var exitCode = process.ExitCode;

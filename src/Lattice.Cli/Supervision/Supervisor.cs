@@ -17,6 +17,12 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
 
     public const string StateFileName = "state.json";
 
+    /// <summary>
+    /// A replica that exits this many times in a row before it ever became ready stops the startup: it is failing
+    /// at start (bad configuration, an invalid pipeline file), and restarting it until the ready timeout only hides that.
+    /// </summary>
+    public const int StartupAttempts = 3;
+
     private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly List<SupervisedProcess> _processes = [];
@@ -52,11 +58,15 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         var runs = _processes.Select(p => p.RunAsync(supervising.Token)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var monitor = MonitorReadinessAsync(http, supervising.Token);
-        var ready = await WaitUntilReadyAsync(stopping);
+        var (ready, failing, failedStarts) = await WaitUntilReadyAsync(stopping);
         logs.Live = true;
         if (ready)
         {
             PrintWelcome(adminKey);
+        }
+        else if (failing is not null)
+        {
+            PrintStartupFailed(failing, failedStarts, logs);
         }
         else if (!stopping.IsCancellationRequested)
         {
@@ -104,10 +114,18 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         }
 
         var (ok, output) = (false, string.Empty);
-        await console.Status().StartAsync($"Building {string.Join(", ", stale.Select(c => c.Name))} ({plan.Configuration})...", async _ =>
+        try
         {
-            (ok, output) = await ProjectBuilder.BuildAsync(plan, stale, stopping);
-        });
+            await console.Status().StartAsync($"Building {string.Join(", ", stale.Select(c => c.Name))} ({plan.Configuration})...", async _ =>
+            {
+                (ok, output) = await ProjectBuilder.BuildAsync(plan, stale, stopping);
+            });
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            console.MarkupLine("[yellow]Build cancelled:[/] dotnet build and the processes it started were stopped.");
+            return false;
+        }
         if (!ok)
         {
             console.WriteLine(output);
@@ -152,17 +170,22 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         }
     }
 
-    private async Task<bool> WaitUntilReadyAsync(CancellationToken stopping)
+    /// <summary>Waits until every replica is ready (true), one keeps failing at start (returned), or time is up.</summary>
+    private async Task<(bool Ready, SupervisedProcess? Failing, int FailedStarts)> WaitUntilReadyAsync(CancellationToken stopping)
     {
         var started = timeProvider.GetTimestamp();
         var allReady = false;
+        SupervisedProcess? failing = null;
+        var failedStarts = 0;
         async Task PollAsync(Action update)
         {
             while (!stopping.IsCancellationRequested && timeProvider.GetElapsedTime(started) < plan.ReadyTimeout)
             {
                 allReady = _processes.All(p => p.State.Phase == ReplicaPhase.Ready);
+                // The count as seen here: the process keeps restarting until everything is stopped.
+                (failing, failedStarts) = _processes.Select(p => (p, p.FailedStarts)).FirstOrDefault(f => f.FailedStarts >= StartupAttempts);
                 update();
-                if (allReady)
+                if (allReady || failing is not null)
                 {
                     return;
                 }
@@ -180,7 +203,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         if (console.Profile.Capabilities.Interactive)
         {
             await console.Live(StatusTable()).StartAsync(context => PollAsync(() => context.UpdateTarget(StatusTable())));
-            return allReady;
+            return (allReady, failing, failedStarts);
         }
 
         // Not a terminal (CI, a pipe): one line per replica as it becomes ready.
@@ -192,7 +215,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
                 console.WriteLine($"ready: {process.Replica.DisplayName} on port {process.Replica.Port} (pid {process.State.Pid}) after {timeProvider.GetElapsedTime(started).TotalSeconds:0.0}s");
             }
         });
-        return allReady;
+        return (allReady, failing, failedStarts);
     }
 
     private Table StatusTable()
@@ -227,6 +250,13 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         Console.WriteLine("Try:");
         Console.WriteLine($"  curl -s {gateway}/api/pipelines/support-triage -H 'Authorization: Bearer {adminKey}' -H 'Content-Type: application/json' -d '{{\"text\": \"My card still has not arrived and I am really annoyed\"}}'");
         Console.WriteLine();
+    }
+
+    private void PrintStartupFailed(SupervisedProcess failing, int failedStarts, LogSink logs)
+    {
+        var exitCode = failing.State.LastExitCode is { } code ? $" (last exit code {code})" : string.Empty;
+        console.MarkupLineInterpolated($"[red]{failing.Replica.DisplayName} exited {failedStarts} times in a row before becoming ready{exitCode}; stopping instead of retrying.[/]");
+        console.MarkupLineInterpolated($"  Its error is above; its full log is {logs.FileOf(failing.Replica)}");
     }
 
     private void PrintNotReady(LogSink logs)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Lattice.Cli.Platform;
 using Lattice.Cli.Supervision;
 using Lattice.Cli.Tests.Support;
@@ -61,7 +63,78 @@ public sealed class ProjectBuilderTests : IDisposable
         Assert.True(ProjectBuilder.IsStale(Plan(), Component()));
     }
 
+    [Fact]
+    public async Task RunAsync_Cancelled_KillsTheCommandAndItsChildren()
+    {
+        // A stand-in for dotnet build: a shell that starts a long child (as MSBuild starts nodes) and waits on it.
+        var pids = Path.Combine(_root, "pids");
+        var info = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add($"sleep 120 & echo $$ $! > '{pids}'; wait");
+        using var cancel = new CancellationTokenSource();
+        var run = ProjectBuilder.RunAsync(info, cancel.Token);
+        int[] started = [];
+        try
+        {
+            started = await PidsAsync(pids);
+            await cancel.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+
+            Assert.All(started, pid => Assert.False(IsAlive(pid), $"process {pid} outlived the cancelled build"));
+        }
+        finally
+        {
+            foreach (var pid in started.Where(IsAlive))
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_CommandFails_ReturnsItsExitCodeAndOutput()
+    {
+        var info = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("echo out; echo err >&2; exit 3");
+
+        var (exitCode, output) = await ProjectBuilder.RunAsync(info, TestContext.Current.CancellationToken);
+
+        Assert.Equal(3, exitCode);
+        Assert.Equal($"out\nerr\n", output);
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static async Task<int[]> PidsAsync(string file)
+    {
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (File.Exists(file) && (await File.ReadAllTextAsync(file, hang.Token)).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is [var shell, var sleep])
+            {
+                return [int.Parse(shell, CultureInfo.InvariantCulture), int.Parse(sleep, CultureInfo.InvariantCulture)];
+            }
+
+            await Task.Delay(20, hang.Token);
+        }
+    }
+
+    /// <summary>Running, and not a zombie (an orphan may wait a while for a reaper in a container).</summary>
+    private static bool IsAlive(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        try
+        {
+            var text = File.ReadAllText(stat);
+            return text[(text.LastIndexOf(')') + 2)..] is not ['Z' or 'X', ..];
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private void Write(string relative, string text, DateTime at)
     {

@@ -1,0 +1,135 @@
+using Lattice.Cli.Platform;
+
+namespace Lattice.Cli.Tests.Platform;
+
+/// <summary>lattice.yaml as users get it wrong: each invalid file gives one clear message with the line, never a crash.</summary>
+public sealed class PlatformConfigLoaderTests : IDisposable
+{
+    private const string Components = """
+        gateway:
+          project: src/Gateway
+          port: 5860
+        orchestrator:
+          project: src/Orchestrator
+          port: 5870
+        """;
+
+    private readonly string _root = Directory.CreateTempSubdirectory("lattice-config-").FullName;
+
+    public PlatformConfigLoaderTests()
+    {
+        foreach (var project in new[] { "src/Gateway", "src/Orchestrator", "src/Spam" })
+        {
+            Directory.CreateDirectory(Path.Combine(_root, project));
+        }
+    }
+
+    public static TheoryData<string, string[]> InvalidFiles => new()
+    {
+        // Empty values: each was a NullReferenceException or ArgumentNullException.
+        { "services:\n", ["lattice.yaml:1:1:", "'services' has no value"] },
+        { "restart:\n  # nothing yet\n", ["lattice.yaml:1:1:", "'restart' has no value"] },
+        { "gateway:\n", ["lattice.yaml:1:1:", "'gateway' has no value"] },
+        { "dataFolder:\n", ["lattice.yaml:1:1:", "'dataFolder' has no value"] },
+        { "services:\n  spam:\n", ["lattice.yaml:2:3:", "'services.spam' has no value"] },
+        { "services:\n  spam:\n    project: src/Spam\n    port: ~\n", ["lattice.yaml:4:5:", "'services.spam.port' has no value"] },
+        { "dataFolder: \"\"\n", ["lattice.yaml:1:1:", "dataFolder must name a folder"] },
+        // Duplicate keys were accepted, the last one winning.
+        { "services:\n  spam:\n    project: src/Spam\n    port: 5880\n  spam:\n    project: src/Spam\n    port: 5881\n", ["lattice.yaml:5:3:", "'services.spam' is given twice (first on line 2)"] },
+        { "readyTimeout: 10s\nreadyTimeout: 20s\n", ["lattice.yaml:2:1:", "'readyTimeout' is given twice"] },
+        // Errors found after parsing name their line too.
+        { Components + "\nservices:\n  spam:\n    project: src/Spam\n    port: 5880\n    replicas: 0\n", ["lattice.yaml:11:5:", "services.spam.replicas must be from 1 to 20, not 0"] },
+        { Components + "\nservices:\n  spam:\n    project: src/Spam\n    port: 80\n", ["lattice.yaml:10:5:", "services.spam.port must leave room"] },
+        { Components + "\nservices:\n  spam:\n    project: src/Spam\n    port: 5860\n", ["lattice.yaml:3:3:", "gateway replica 0 would listen on port 5860, already taken by services.spam#0"] },
+        { Components + "\nservices:\n  spam:\n    project: src/Nowhere\n    port: 5880\n", ["lattice.yaml:9:5:", "services.spam.project 'src/Nowhere' is not a folder"] },
+        { Components + "\nservices:\n  spam:\n    port: 5880\n", ["lattice.yaml:8:3:", "services.spam.project '' is not a folder"] },
+        { Components + "\nrestart:\n  maxBackoff: 5 minutes\n", ["lattice.yaml:8:3:", "restart.maxBackoff must be a duration"] },
+        { "readyTimeout: 0s\n", ["lattice.yaml:1:1:", "readyTimeout must be a duration"] },
+        { "configuration: Fast\n", ["lattice.yaml:1:1:", "configuration must be Debug or Release, not 'Fast'"] },
+        // Parse errors, as before.
+        { "gateway:\n  prot: 5000\n", ["lattice.yaml:2:3:", "prot"] },
+        { "gateway:\n  port: many\n", ["lattice.yaml:2:9: gateway.port:"] },
+        { "gateway:\n  port: 99999999999\n", ["lattice.yaml:2:9: gateway.port:"] },
+        { "gateway: { project: src/Gateway, port: x }\n", ["lattice.yaml:1:", "gateway.port:"] },
+        { "services: [spam]\n", ["lattice.yaml:1:"] },
+        { "services:\n  - spam\n", ["lattice.yaml:2:"] },
+        { "gateway: {\n", ["lattice.yaml:"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidFiles))]
+    public void Load_InvalidFile_FailsWithTheFieldAndLine(string yaml, string[] fragments)
+    {
+        var path = Write(yaml);
+
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigLoader.Load(path));
+
+        foreach (var fragment in fragments)
+        {
+            Assert.Contains(fragment, error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Load_ReplicasOptionOutOfRange_NamesTheOption()
+    {
+        var path = Write(Components + "\nservices:\n  spam:\n    project: src/Spam\n    port: 5880\n");
+
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigLoader.Load(path, new Dictionary<string, int> { ["spam"] = 0 }));
+
+        Assert.Contains("--replicas spam=0: replicas must be from 1 to 20", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ValidFile_ResolvesEveryReplica()
+    {
+        var path = Write(Components + """
+
+            dataFolder: state
+            readyTimeout: 20s
+            restart:
+              initialBackoff: 100ms
+            services:
+              spam:
+                project: src/Spam
+                port: 5880
+                replicas: 2
+                environment:
+                  Lattice__Spam__Threshold: "0.8"
+            """);
+
+        var sut = PlatformConfigLoader.Load(path, configuration: "Release");
+
+        Assert.Equal(Path.Combine(_root, "state"), sut.DataFolder);
+        Assert.Equal(TimeSpan.FromSeconds(20), sut.ReadyTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), sut.InitialBackoff);
+        var spam = Assert.Single(sut.Components, c => c.Name == "spam");
+        Assert.Equal([5880, 5980], spam.Replicas.Select(r => r.Port));
+        Assert.Equal("0.8", spam.Environment["Lattice__Spam__Threshold"]);
+        Assert.Equal(5860, sut.GatewayUrl.Port);
+    }
+
+    [Fact]
+    public void Load_ShippedFile_Loads()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder.FullName, PlatformConfigLoader.DefaultFileName)))
+        {
+            folder = folder.Parent ?? throw new InvalidOperationException("no lattice.yaml above the test output");
+        }
+
+        var sut = PlatformConfigLoader.Load(Path.Combine(folder.FullName, PlatformConfigLoader.DefaultFileName));
+
+        Assert.Contains(sut.Components, c => c.Kind == ComponentKind.Gateway);
+        Assert.Contains(sut.Components, c => c.Name == "sentiment");
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string Write(string yaml)
+    {
+        var path = Path.Combine(_root, PlatformConfigLoader.DefaultFileName);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+}

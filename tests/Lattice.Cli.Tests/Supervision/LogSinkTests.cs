@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Lattice.Cli.Platform;
+using Lattice.Cli.Supervision;
+
+namespace Lattice.Cli.Tests.Supervision;
+
+public sealed class LogSinkTests : IDisposable
+{
+    private const string FatalError = """
+        System.InvalidOperationException: Pipeline file /repo/pipelines is invalid:
+          support-triage.yaml:4: step 'classify' calls unknown service 'sentimnt'
+          support-triage.yaml:9: 'timeout' must be a duration
+           at Lattice.Orchestrator.Pipelines.PipelineCatalog.Load(String folder) in /repo/src/Lattice.Orchestrator/Pipelines/PipelineCatalog.cs:line 42
+           at Program.<Main>$(String[] args)
+         ---> System.FormatException: bad duration
+           --- End of inner exception stack trace ---
+        """;
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("lattice-logs-").FullName;
+    private readonly StringWriter _console = new();
+
+    [Fact]
+    public void Render_ExceptionOfSeveralLines_KeepsEveryMessageLineAndDropsTheStackFrames()
+    {
+        var (level, text) = LogSink.Render(JsonLine("Critical", "Hosting failed to start", FatalError));
+
+        Assert.Equal(5, level);
+        var lines = text.Split(Environment.NewLine);
+        Assert.EndsWith("CRIT Hosting failed to start", lines[0], StringComparison.Ordinal);
+        Assert.Equal(
+            [
+                "System.InvalidOperationException: Pipeline file /repo/pipelines is invalid:",
+                "  support-triage.yaml:4: step 'classify' calls unknown service 'sentimnt'",
+                "  support-triage.yaml:9: 'timeout' must be a duration",
+                " ---> System.FormatException: bad duration",
+            ],
+            lines[1..]);
+    }
+
+    [Fact]
+    public void Child_FatalErrorDuringStartup_ShowsEveryLinePrefixedOnceLive()
+    {
+        using var sut = new LogSink(_folder, _console);
+        var orchestrator = new ReplicaPlan("orchestrator", 0, 5870);
+
+        sut.Child(orchestrator, JsonLine("Critical", "Hosting failed to start", FatalError));
+        sut.Live = true;
+
+        var shown = _console.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, shown.Length);
+        Assert.All(shown, line => Assert.StartsWith("orchestrator   | ", line, StringComparison.Ordinal));
+        Assert.Contains(shown, line => line.EndsWith("support-triage.yaml:9: 'timeout' must be a duration", StringComparison.Ordinal));
+        // The file keeps the raw JSON line, stack trace included.
+        Assert.Contains("PipelineCatalog.cs:line 42", File.ReadAllText(sut.FileOf(orchestrator)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Child_PlainLine_PassesThroughPrefixed()
+    {
+        using var sut = new LogSink(_folder, _console) { Live = true };
+
+        sut.Child(new ReplicaPlan("spam", 1, 5204), "plain output");
+
+        Assert.Equal($"spam#1         | plain output{Environment.NewLine}", _console.ToString());
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static string JsonLine(string level, string message, string exception) => JsonSerializer.Serialize(new Dictionary<string, string>
+    {
+        ["timestamp"] = "2026-01-01T12:00:00+00:00",
+        ["level"] = level,
+        ["message"] = message,
+        ["exception"] = exception.ReplaceLineEndings("\n"),
+    });
+}
