@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Lattice.Orchestrator.Execution;
 using Lattice.Orchestrator.Pipelines;
 using Lattice.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -91,7 +92,11 @@ internal static class PipelineInput
             return (null, TooLarge(options));
         }
 
-        if (request.ContentLength is not 0 && !(request.HasJsonContentType()))
+        // No body at all (no Content-Length, not chunked: a bare "curl -X POST") is the empty input, as
+        // Content-Length: 0 is; there is no content whose type could be wrong.
+        var hasBody = request.ContentLength is not 0
+            && request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody is not false;
+        if (hasBody && !request.HasJsonContentType())
         {
             return (null, Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType,
                 "Unsupported media type", "Send the pipeline input as application/json."));
@@ -106,7 +111,13 @@ internal static class PipelineInput
         JsonNode? input;
         try
         {
-            input = body.Span.IsEmpty ? new JsonObject() : JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+            input = body.Span.IsEmpty ? new JsonObject() : JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions
+            {
+                MaxDepth = options.MaxJsonDepth,
+
+                // Refused here as malformed: JsonObject would otherwise throw ArgumentException on first use (a 500).
+                AllowDuplicateProperties = false,
+            });
         }
         catch (JsonException e)
         {

@@ -16,7 +16,7 @@ internal sealed class OrchestratorTelemetry : IDisposable
     public OrchestratorTelemetry(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(Name);
-        _runs = meter.CreateCounter<long>("lattice.pipeline.runs", "{run}", "Pipeline runs by pipeline and outcome (ok, degraded, failed).");
+        _runs = meter.CreateCounter<long>("lattice.pipeline.runs", "{run}", "Pipeline runs by pipeline and outcome (ok, degraded, failed, cancelled: the client hung up).");
         _runDuration = meter.CreateHistogram<double>("lattice.pipeline.duration", "s", "Duration of whole pipeline runs.");
         _stepDuration = meter.CreateHistogram<double>("lattice.pipeline.step.duration", "s", "Duration of pipeline steps by step and status.");
         _degraded = meter.CreateCounter<long>("lattice.pipeline.step.degraded", "{step}", "Optional steps that fell back or failed.");

@@ -27,7 +27,8 @@ internal sealed partial class PipelineExecutor(
     /// <summary>Response headers a service may use to report the model version it used.</summary>
     private static readonly string[] VersionHeaders = ["Lattice-Model-Version", "X-Model-Version"];
 
-    private static readonly JsonDocumentOptions ResponseJsonOptions = new() { MaxDepth = 64 };
+    // Duplicate keys are refused while parsing: JsonObject would otherwise throw ArgumentException on first use.
+    private static readonly JsonDocumentOptions ResponseJsonOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
 
     public async Task<PipelineRun> RunAsync(PipelineDefinition pipeline, JsonNode? input, CancellationToken cancellationToken)
     {
@@ -40,25 +41,30 @@ internal sealed partial class PipelineExecutor(
             activity.SetTag("lattice.pipeline", pipeline.Name).SetTag("lattice.run_id", runId);
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(pipeline.Deadline);
-        var outputs = new ConcurrentDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        using var run = new RunState(pipeline, input, started, cancellationToken);
         var tasks = new Dictionary<string, Task<StepRecord>>(StringComparer.Ordinal);
         foreach (var step in pipeline.Steps)
         {
             var dependencies = step.DependsOn.Select(d => tasks[d]).ToArray();
-            tasks[step.Id] = RunStepAsync(pipeline, step, dependencies, input, outputs, deadline.Token);
+            tasks[step.Id] = RunStepAsync(run, step, dependencies);
         }
 
         var records = await Task.WhenAll(tasks.Values);
-        cancellationToken.ThrowIfCancellationRequested();
+        var elapsed = timeProvider.GetElapsedTime(started);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Nobody is waiting for the answer: measured as its own outcome, not as a failure or a deadline.
+            telemetry.RecordRun(pipeline.Name, "cancelled", elapsed);
+            LogClientAborted(logger, pipeline.Name, runId);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         var byId = records.ToDictionary(r => r.Id, StringComparer.Ordinal);
         var ordered = pipeline.Steps.Select(s => byId[s.Id]).ToList();
-        var scope = new ExpressionScope(input, outputs, pipeline.Tables);
-        var failed = ordered.FirstOrDefault(r => r.Required && r.Status == StepStatus.Failed);
+        var scope = new ExpressionScope(input, run.Outputs, pipeline.Tables);
+        var failed = run.FailedStep is { } failedId ? byId[failedId] : null;
         var output = failed is null ? Output(pipeline, scope) : null;
         var degraded = ordered.Where(r => !r.Required && r.Status is StepStatus.Fallback or StepStatus.Failed).Select(r => r.Id).ToList();
-        var elapsed = timeProvider.GetElapsedTime(started);
         var outcome = failed is not null ? "failed" : degraded.Count > 0 ? "degraded" : "ok";
         telemetry.RecordRun(pipeline.Name, outcome, elapsed);
         if (activity is { IsAllDataRequested: true })
@@ -80,7 +86,6 @@ internal sealed partial class PipelineExecutor(
             Degraded = degraded,
             DurationMs = elapsed.TotalMilliseconds,
             FailedRequiredStep = failed,
-            DeadlineExceeded = deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested,
         };
     }
 
@@ -100,56 +105,70 @@ internal sealed partial class PipelineExecutor(
         return merged;
     }
 
-    private async Task<StepRecord> RunStepAsync(
-        PipelineDefinition pipeline,
-        StepDefinition step,
-        Task<StepRecord>[] dependencies,
-        JsonNode? input,
-        ConcurrentDictionary<string, JsonNode?> outputs,
-        CancellationToken deadline)
+    private async Task<StepRecord> RunStepAsync(RunState run, StepDefinition step, Task<StepRecord>[] dependencies)
     {
         var records = dependencies.Length == 0 ? [] : await Task.WhenAll(dependencies);
+        if (run.CancelReason() is { } cancelled)
+        {
+            return Finish(run, step, StepStatus.Skipped, null, 0, null, "not run: " + cancelled, StepFailure.Cancelled);
+        }
+
         var blockedBy = records.FirstOrDefault(r => r.Required && r.Status is StepStatus.Failed or StepStatus.Skipped && r.Failure != StepFailure.None);
         if (blockedBy is not null)
         {
-            return Finish(pipeline, step, outputs, StepStatus.Skipped, null, 0, null, $"not run: required step '{blockedBy.Id}' failed", blockedBy.Failure);
+            return Finish(run, step, StepStatus.Skipped, null, 0, null, $"not run: required step '{blockedBy.Id}' failed", blockedBy.Failure);
         }
 
-        var scope = new ExpressionScope(input, outputs, pipeline.Tables);
+        var scope = new ExpressionScope(run.Input, run.Outputs, run.Pipeline.Tables);
         if (step.When is { } condition && !condition.EvaluateCondition(scope))
         {
-            return Finish(pipeline, step, outputs, StepStatus.Skipped, null, 0, null, null, StepFailure.None);
+            return Finish(run, step, StepStatus.Skipped, null, 0, null, null, StepFailure.None);
         }
 
         if (step.Value is { } value)
         {
-            return Finish(pipeline, step, outputs, StepStatus.Ok, value.Evaluate(scope), 0, null, null, StepFailure.None);
+            return Finish(run, step, StepStatus.Ok, value.Evaluate(scope), 0, null, null, StepFailure.None);
         }
 
         var started = timeProvider.GetTimestamp();
         var body = step.Input.Evaluate(scope);
-        var (failure, output, version, error) = await CallAsync(step, body, deadline);
+        // The step's own timeout bounds its call, cut short only by what is left of the pipeline's deadline.
+        var left = run.Pipeline.Deadline - timeProvider.GetElapsedTime(run.Started);
+        var budget = left < step.Timeout ? TimeSpan.FromTicks(Math.Max(left.Ticks, TimeSpan.TicksPerMillisecond)) : step.Timeout;
+        var (failure, output, version, error) = await CallAsync(run, step, body, budget);
         var latency = timeProvider.GetElapsedTime(started).TotalMilliseconds;
         if (failure == StepFailure.None)
         {
-            return Finish(pipeline, step, outputs, StepStatus.Ok, output, latency, version, null, StepFailure.None);
+            return Finish(run, step, StepStatus.Ok, output, latency, version, null, StepFailure.None);
         }
 
-        LogStepFailed(logger, pipeline.Name, step.Id, step.Service ?? string.Empty, failure, error ?? string.Empty);
+        if (failure == StepFailure.Cancelled)
+        {
+            // Not this step's fault: no fallback, no warning, and not counted as degraded.
+            return Finish(run, step, StepStatus.Skipped, null, latency, version, error, failure);
+        }
+
+        LogStepFailed(logger, run.Pipeline.Name, step.Id, step.Service ?? string.Empty, failure, error ?? string.Empty);
         if (!step.Required && step.Fallback is { } fallback)
         {
-            return Finish(pipeline, step, outputs, StepStatus.Fallback, fallback.Evaluate(scope), latency, version, error, failure);
+            return Finish(run, step, StepStatus.Fallback, fallback.Evaluate(scope), latency, version, error, failure);
         }
 
-        return Finish(pipeline, step, outputs, StepStatus.Failed, null, latency, version, error, failure);
+        if (step.Required)
+        {
+            // Fail fast: the run is a 502/504 now, so the steps still running are cancelled rather than awaited.
+            run.Fail(step.Id);
+        }
+
+        return Finish(run, step, StepStatus.Failed, null, latency, version, error, failure);
     }
 
     private StepRecord Finish(
-        PipelineDefinition pipeline, StepDefinition step, ConcurrentDictionary<string, JsonNode?> outputs,
+        RunState run, StepDefinition step,
         StepStatus status, JsonNode? output, double latencyMs, string? version, string? error, StepFailure failure)
     {
-        outputs[step.Id] = output;
-        telemetry.RecordStep(pipeline.Name, step.Id, status, latencyMs);
+        run.Outputs[step.Id] = output;
+        telemetry.RecordStep(run.Pipeline.Name, step.Id, status, latencyMs);
         return new StepRecord
         {
             Id = step.Id,
@@ -181,7 +200,7 @@ internal sealed partial class PipelineExecutor(
     }
 
     private async Task<(StepFailure Failure, JsonNode? Output, string? Version, string? Error)> CallAsync(
-        StepDefinition step, JsonNode? body, CancellationToken deadline)
+        RunState run, StepDefinition step, JsonNode? body, TimeSpan budget)
     {
         using var activity = telemetry.ActivitySource.StartActivity(step.ActivityName);
         if (activity is { IsAllDataRequested: true })
@@ -189,14 +208,16 @@ internal sealed partial class PipelineExecutor(
             activity.SetTag("lattice.step", step.Id).SetTag("lattice.service", step.Service);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline);
-        timeout.CancelAfter(step.Timeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+        timeout.CancelAfter(budget);
         var content = new ReadOnlyMemoryContent(Utf8Json(body));
         content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
         using var request = new HttpRequestMessage(HttpMethod.Post, step.Address) { Content = content };
 
         // Predictions have no side effects, so a transient failure may be retried within the step's timeout.
-        request.MarkSafeToRetry();
+        // The step's budget replaces the client's default attempt and total timeouts (2 s and 10 s), which
+        // would otherwise cut a slower step at 2 s and call its service again.
+        request.MarkSafeToRetry().WithTimeouts(attemptTimeout: budget, totalTimeout: budget);
         request.Headers.TryAddWithoutValidation("Accept", "application/json");
         try
         {
@@ -223,16 +244,20 @@ internal sealed partial class PipelineExecutor(
 
             return (StepFailure.None, output, version, null);
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException) when (run.CancelReason() is { } cancelled)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, "timeout");
-            var reason = deadline.IsCancellationRequested ? "the pipeline deadline passed" : $"no answer within {step.Timeout.TotalMilliseconds} ms";
-            return (StepFailure.Timeout, null, null, $"{step.Service}: {reason}");
+            // A required sibling failed or the client hung up: neither is a timeout of this step.
+            activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+            return (StepFailure.Cancelled, null, null, $"{step.Service}: cancelled: {cancelled}");
         }
-        catch (Polly.Timeout.TimeoutRejectedException)
+        catch (Exception e) when (e is Polly.Timeout.TimeoutRejectedException || (e is OperationCanceledException && timeout.IsCancellationRequested))
         {
+            // The request's own timeouts are the step's budget, so Polly's rejection and ours mean the same.
             activity?.SetStatus(ActivityStatusCode.Error, "timeout");
-            return (StepFailure.Timeout, null, null, $"{step.Service}: attempt timed out");
+            var reason = run.Token.IsCancellationRequested || budget < step.Timeout
+                ? "the pipeline deadline passed"
+                : $"no answer within {step.Timeout.TotalMilliseconds} ms";
+            return (StepFailure.Timeout, null, null, $"{step.Service}: {reason}");
         }
         catch (Polly.CircuitBreaker.BrokenCircuitException)
         {
@@ -278,6 +303,59 @@ internal sealed partial class PipelineExecutor(
         return null;
     }
 
+    /// <summary>
+    /// One run's shared state: the step outputs, and one token that ends every call when the deadline
+    /// passes, the client hangs up, or a required step fails (fail fast). <see cref="CancelReason"/> tells them apart.
+    /// </summary>
+    private sealed class RunState : IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation;
+        private readonly CancellationToken _clientAborted;
+        private string? _failedStep;
+
+        public RunState(PipelineDefinition pipeline, JsonNode? input, long started, CancellationToken clientAborted)
+        {
+            Pipeline = pipeline;
+            Input = input;
+            Started = started;
+            _clientAborted = clientAborted;
+            _cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
+            _cancellation.CancelAfter(pipeline.Deadline);
+        }
+
+        public PipelineDefinition Pipeline { get; }
+
+        public JsonNode? Input { get; }
+
+        public long Started { get; }
+
+        public ConcurrentDictionary<string, JsonNode?> Outputs { get; } = new(StringComparer.Ordinal);
+
+        public CancellationToken Token => _cancellation.Token;
+
+        /// <summary>The first required step that failed, if any.</summary>
+        public string? FailedStep => Volatile.Read(ref _failedStep);
+
+        public void Fail(string stepId)
+        {
+            if (Interlocked.CompareExchange(ref _failedStep, stepId, null) is null)
+            {
+                _cancellation.Cancel();
+            }
+        }
+
+        /// <summary>Why the run stopped other than by its deadline, or null.</summary>
+        public string? CancelReason() =>
+            _clientAborted.IsCancellationRequested ? "the client hung up"
+            : FailedStep is { } failed ? $"required step '{failed}' failed"
+            : null;
+
+        public void Dispose() => _cancellation.Dispose();
+    }
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Pipeline {Pipeline} step {Step} ({Service}) failed: {Failure} {Error}")]
     private static partial void LogStepFailed(ILogger logger, string pipeline, string step, string service, StepFailure failure, string error);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Pipeline {Pipeline} run {RunId} cancelled: the client hung up")]
+    private static partial void LogClientAborted(ILogger logger, string pipeline, string runId);
 }

@@ -20,7 +20,4 @@ public sealed class PipelineRun
 
     /// <summary>The first required step that failed, if any: the run is then an error.</summary>
     public StepRecord? FailedRequiredStep { get; init; }
-
-    /// <summary>True when the pipeline-level deadline expired before every step finished.</summary>
-    public bool DeadlineExceeded { get; init; }
 }

@@ -15,7 +15,7 @@ public enum StepStatus
     [JsonStringEnumMemberName("failed")]
     Failed,
 
-    /// <summary>Its <c>when</c> was false, or a required step it waits for failed.</summary>
+    /// <summary>Its <c>when</c> was false, or a required step failed (before it ran, or while it ran: its call is cancelled).</summary>
     [JsonStringEnumMemberName("skipped")]
     Skipped,
 
@@ -32,6 +32,9 @@ public enum StepFailure
     Unreachable,
     UpstreamError,
     InvalidResponse,
+
+    /// <summary>The call was cancelled because a required step failed or the client hung up.</summary>
+    Cancelled,
 }
 
 /// <summary>The execution record of one step in one run.</summary>

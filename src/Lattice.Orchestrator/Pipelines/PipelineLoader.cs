@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Lattice.Contracts;
 using Lattice.Orchestrator.Expressions;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Lattice.Orchestrator.Pipelines;
@@ -18,6 +19,9 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
     private static readonly HashSet<string> PipelineFields = ["name", "description", "deadline", "input", "steps", "output", "tables"];
     private static readonly HashSet<string> StepFields = ["id", "description", "service", "path", "input", "when", "timeout", "required", "fallback", "after", "value"];
     private static readonly HashSet<string> InputFields = ["type", "required", "maxLength", "description"];
+
+    /// <summary>Deepest nesting of lists and mappings a file may have; the templates are built recursively.</summary>
+    public const int MaxDepth = 64;
 
     private readonly List<string> _errors = [];
     private string _file = string.Empty;
@@ -47,6 +51,11 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
         YamlMappingNode root;
         try
         {
+            if (!CheckEvents(yaml))
+            {
+                return null;
+            }
+
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
             if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
@@ -106,6 +115,45 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
         };
     }
 
+    /// <summary>
+    /// Refuses, before any node is built, what the representation model cannot hold safely: anchors and
+    /// aliases (YamlDotNet resolves an alias into a shared node, so a self-reference recurses forever and an
+    /// alias "billion laughs" expands without bound) and nesting deeper than <see cref="MaxDepth"/>.
+    /// </summary>
+    private bool CheckEvents(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        var depth = 0;
+        var valid = true;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case AnchorAlias alias:
+                    Error(alias.Start, $"aliases (*{alias.Value}) are not supported: write the value out");
+                    valid = false;
+                    break;
+                case NodeEvent { Anchor.IsEmpty: false } anchored:
+                    Error(anchored.Start, $"anchors (&{anchored.Anchor}) are not supported: write the value out");
+                    valid = false;
+                    break;
+            }
+
+            if (parser.Current is MappingStart or SequenceStart && ++depth > MaxDepth)
+            {
+                Error(parser.Current.Start, $"nesting deeper than {MaxDepth} levels of lists and mappings");
+                return false;
+            }
+
+            if (parser.Current is MappingEnd or SequenceEnd)
+            {
+                depth--;
+            }
+        }
+
+        return valid;
+    }
+
     private List<InputField> ParseInput(YamlNode? node)
     {
         var fields = new List<InputField>();
@@ -122,7 +170,11 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
 
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            var fieldName = ((YamlScalarNode)keyNode).Value ?? string.Empty;
+            if (Key(keyNode, "input") is not { } fieldName)
+            {
+                continue;
+            }
+
             if (valueNode is YamlScalarNode shorthand)
             {
                 // "text: string" is short for "text: { type: string }".
@@ -216,15 +268,19 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
                         $"step '{id}' calls unknown service '{service}' (known: {(knownServices.Count == 0 ? "none configured" : string.Join(", ", knownServices.Order(StringComparer.Ordinal)))})");
                 }
 
+                var pathNode = Child(stepNode, "path");
                 path = OptionalScalar(stepNode, "path") ?? "/v1/" + service;
                 if (!path.StartsWith('/') || path.Contains("..", StringComparison.Ordinal) || path.Contains("://", StringComparison.Ordinal))
                 {
-                    Error(Child(stepNode, "path")!.Start, $"step '{id}' path '{path}' must be an absolute path such as /v1/{service}");
+                    // Without a path, the path is derived from the service name, so the name is what to fix.
+                    Error((pathNode ?? Child(stepNode, "service") ?? stepNode).Start, pathNode is null
+                        ? $"step '{id}' service '{service}' gives the path '{path}', which is not a plain absolute path: give the step a 'path'"
+                        : $"step '{id}' path '{path}' must be an absolute path such as /v1/{service}");
                 }
             }
 
             var input = Child(stepNode, "input") is { } inputNode ? Template(inputNode) : new LiteralTemplate(new JsonObject());
-            var when = Child(stepNode, "when") is YamlScalarNode whenNode ? CompileExpression(whenNode, whenNode.Value ?? string.Empty) : null;
+            var when = When(stepNode, id);
             var required = Boolean(stepNode, "required") ?? true;
             var fallback = Child(stepNode, "fallback") is { } fallbackNode ? Template(fallbackNode) : null;
             if (required && fallback is not null)
@@ -268,6 +324,21 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
         }
 
         return steps;
+    }
+
+    private Expression? When(YamlMappingNode stepNode, string id)
+    {
+        switch (Child(stepNode, "when"))
+        {
+            case null:
+                return null;
+            case YamlScalarNode scalar:
+                return CompileExpression(scalar, scalar.Value ?? string.Empty);
+            case var other:
+                // Ignoring it would run the step unconditionally.
+                Error(other.Start, $"step '{id}' 'when' must be one expression such as $.steps.language.label == 'en', not a list or mapping");
+                return null;
+        }
     }
 
     /// <summary>Kahn's algorithm: a topological order, or an error naming the steps caught in a cycle.</summary>
@@ -354,7 +425,10 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
                 var members = new List<KeyValuePair<string, ValueTemplate>>();
                 foreach (var (key, value) in mapping.Children)
                 {
-                    members.Add(new(((YamlScalarNode)key).Value ?? string.Empty, Template(value)));
+                    if (Key(key, "a mapping") is { } name)
+                    {
+                        members.Add(new(name, Template(value)));
+                    }
                 }
 
                 return new ObjectTemplate(members);
@@ -375,7 +449,7 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
 
                 return new LiteralTemplate(ScalarToJson(scalar));
             default:
-                Error(node.Start, "unsupported YAML node (aliases are not supported)");
+                Error(node.Start, "unsupported YAML node");
                 return new LiteralTemplate(null);
         }
     }
@@ -393,10 +467,12 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
         }
     }
 
-    private static JsonNode? ToJson(YamlNode node) => node switch
+    private JsonNode? ToJson(YamlNode node) => node switch
     {
-        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(c =>
-            new KeyValuePair<string, JsonNode?>(((YamlScalarNode)c.Key).Value ?? string.Empty, ToJson(c.Value)))),
+        YamlMappingNode mapping => new JsonObject(mapping.Children
+            .Select(c => (Name: Key(c.Key, "a table"), c.Value))
+            .Where(c => c.Name is not null)
+            .Select(c => new KeyValuePair<string, JsonNode?>(c.Name!, ToJson(c.Value)))),
         YamlSequenceNode sequence => new JsonArray([.. sequence.Children.Select(ToJson)]),
         YamlScalarNode scalar => ScalarToJson(scalar),
         _ => null,
@@ -438,7 +514,11 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in mapping.Children.Keys)
         {
-            var name = (key as YamlScalarNode)?.Value ?? string.Empty;
+            if (Key(key, what) is not { } name)
+            {
+                continue;
+            }
+
             if (!allowed.Contains(name))
             {
                 Error(key.Start, $"unknown field '{name}' in {what} (allowed: {string.Join(", ", allowed)})");
@@ -448,6 +528,18 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
                 Error(key.Start, $"duplicate field '{name}' in {what}");
             }
         }
+    }
+
+    /// <summary>A mapping key as a name; a complex key (<c>? [a, b]</c>, a list or mapping) is an error.</summary>
+    private string? Key(YamlNode key, string what)
+    {
+        if (key is YamlScalarNode scalar)
+        {
+            return scalar.Value ?? string.Empty;
+        }
+
+        Error(key.Start, $"keys in {what} must be plain names, not a list or mapping");
+        return null;
     }
 
     private static YamlNode? Child(YamlMappingNode mapping, string key) =>

@@ -17,10 +17,20 @@ internal sealed class CircuitBreakerHandler(UpstreamCircuitBreakers breakers) : 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var pipeline = breakers.For(request.RequestUri!);
-        return await pipeline.ExecuteAsync(
-            static async (state, token) => await state.Handler.SendCore(state.Request, token),
-            (Handler: this, Request: request),
-            cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        // The attempt timeout reads the request's own override (HttpRequestResilience.AttemptTimeoutKey).
+        context.Properties.Set(RetryHandler.RequestKey, request);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static async (ctx, state) => await state.Handler.SendCore(state.Request, ctx.CancellationToken),
+                context,
+                (Handler: this, Request: request));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     private Task<HttpResponseMessage> SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
@@ -77,7 +87,12 @@ internal sealed class UpstreamCircuitBreakers
                     OnHalfOpened = _ => Report(context.PipelineKey, "half-open"),
                     OnClosed = _ => Report(context.PipelineKey, "closed"),
                 })
-                .AddTimeout(new TimeoutStrategyOptions { Name = "attempt-timeout", Timeout = _options.AttemptTimeout });
+                .AddTimeout(new TimeoutStrategyOptions
+                {
+                    Name = "attempt-timeout",
+                    TimeoutGenerator = args => ValueTask.FromResult(
+                        args.Context.Properties.GetValue(RetryHandler.RequestKey, null!).TimeoutOf(HttpRequestResilience.AttemptTimeoutKey, _options.AttemptTimeout)),
+                });
         });
 
     private ValueTask Report(string upstream, string state)

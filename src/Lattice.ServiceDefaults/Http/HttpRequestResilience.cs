@@ -6,6 +6,30 @@ public static class HttpRequestResilience
     /// <summary>Marks a request whose repetition has no extra effect (e.g. a prediction): it may be retried on transient failure.</summary>
     public static readonly HttpRequestOptionsKey<bool> SafeToRetryKey = new("Lattice.SafeToRetry");
 
+    /// <summary>Overrides <see cref="HttpResilienceOptions.AttemptTimeout"/> for one request (e.g. a caller with its own, longer budget).</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> AttemptTimeoutKey = new("Lattice.AttemptTimeout");
+
+    /// <summary>Overrides <see cref="HttpResilienceOptions.TotalTimeout"/> for one request, across every retry and delay.</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> TotalTimeoutKey = new("Lattice.TotalTimeout");
+
+    /// <summary>
+    /// Bounds this request by the caller's own budget instead of the client's defaults: each attempt by
+    /// <paramref name="attemptTimeout"/>, the whole call (retries included) by <paramref name="totalTimeout"/>.
+    /// </summary>
+    public static HttpRequestMessage WithTimeouts(this HttpRequestMessage request, TimeSpan attemptTimeout, TimeSpan totalTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(attemptTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(totalTimeout, TimeSpan.Zero);
+        request.Options.Set(AttemptTimeoutKey, attemptTimeout);
+        request.Options.Set(TotalTimeoutKey, totalTimeout);
+        return request;
+    }
+
+    /// <summary>The request's own timeout under <paramref name="key"/>, or <paramref name="fallback"/> when it has none.</summary>
+    internal static TimeSpan TimeoutOf(this HttpRequestMessage? request, HttpRequestOptionsKey<TimeSpan> key, TimeSpan fallback) =>
+        request is not null && request.Options.TryGetValue(key, out var timeout) && timeout > TimeSpan.Zero ? timeout : fallback;
+
     /// <summary>Marks the request safe to retry even though its method is not idempotent.</summary>
     public static HttpRequestMessage MarkSafeToRetry(this HttpRequestMessage request)
     {

@@ -14,7 +14,7 @@ namespace Lattice.ServiceDefaults.Http;
 /// </summary>
 internal sealed class RetryHandler : DelegatingHandler
 {
-    private static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("Lattice.Request");
+    internal static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("Lattice.Request");
 
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
 
@@ -22,7 +22,12 @@ internal sealed class RetryHandler : DelegatingHandler
     {
         var settings = options.Value;
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-retry" }
-            .AddTimeout(new TimeoutStrategyOptions { Name = "total-timeout", Timeout = settings.TotalTimeout })
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                Name = "total-timeout",
+                TimeoutGenerator = args => ValueTask.FromResult(
+                    args.Context.Properties.GetValue(RequestKey, null!).TimeoutOf(HttpRequestResilience.TotalTimeoutKey, settings.TotalTimeout)),
+            })
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 Name = "retry",

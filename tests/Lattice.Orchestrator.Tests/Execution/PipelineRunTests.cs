@@ -183,6 +183,8 @@ public sealed class PipelineRunTests
     [InlineData("{\"label\": ")]
     [InlineData("")]
     [InlineData("{\"label\": \"a\"} trailing")]
+    [InlineData("{\"label\": \"a\", \"label\": \"b\"}")]
+    [InlineData("{\"nested\": {\"x\": 1, \"x\": 2}}")]
     public async Task Run_InvalidJsonAnswer_FallsBack(string answer)
     {
         await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
@@ -210,6 +212,73 @@ public sealed class PipelineRunTests
     }
 
     [Fact]
+    public async Task Run_RequiredStepAnswersDuplicateKeys_502WithExecutionRecord()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["language"] = (_, _) => Task.FromResult(Results.Text("{\"label\": \"a\", \"label\": \"b\"}", "application/json"));
+
+        var problem = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.BadGateway);
+
+        Assert.Equal("failed", Step(problem, "language").GetProperty("status").GetString());
+        Assert.Contains("invalid JSON", Step(problem, "language").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("skipped", Step(problem, "sentiment").GetProperty("status").GetString());
+    }
+
+    /// <summary>A service that reports its call, then never answers: its call can only end by being cancelled.</summary>
+    private static Func<JsonNode?, CancellationToken, Task<IResult>> HangUntilCancelled(TaskCompletionSource started, TaskCompletionSource cancelled) =>
+        async (_, token) =>
+        {
+            started.TrySetResult();
+            using var registration = token.Register(() => cancelled.TrySetResult());
+            await Task.Delay(Timeout.Infinite, token);
+            return Results.Ok();
+        };
+
+    [Fact]
+    public async Task Run_RequiredStepFails_CancelsRunningSiblingsAndAnswersAtOnce()
+    {
+        // 'slow' answers only when its call is cancelled: without fail-fast the run would wait a whole minute
+        // for its timeout and record it as a fallback.
+        const string yaml = """
+            name: triage
+            deadline: 1m
+            steps:
+              - id: language
+                service: language
+                timeout: 1m
+              - id: slow
+                service: sentiment
+                timeout: 1m
+                required: false
+                fallback: { label: unknown }
+              - id: after_slow
+                service: intent
+                after: [slow]
+            """;
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "language", "sentiment", "intent");
+        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slowCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Behaviours["sentiment"] = HangUntilCancelled(slowStarted, slowCancelled);
+        harness.Behaviours["language"] = async (_, _) =>
+        {
+            await slowStarted.Task; // fail only once the sibling is surely running
+            return Results.StatusCode(StatusCodes.Status500InternalServerError);
+        };
+
+        var problem = await RunAsync(harness, new { }, HttpStatusCode.BadGateway);
+
+        Assert.True(harness.LastInputs.ContainsKey("sentiment"), "the sibling was running (it can only end by being cancelled)");
+        Assert.Contains("Required step 'language' failed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", Step(problem, "language").GetProperty("status").GetString());
+        Assert.Equal("skipped", Step(problem, "slow").GetProperty("status").GetString());
+        Assert.Contains("cancelled: required step 'language' failed", Step(problem, "slow").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("skipped", Step(problem, "after_slow").GetProperty("status").GetString());
+        Assert.False(harness.LastInputs.ContainsKey("intent"));
+        // The service sees its request aborted (a generous bound, only to catch a hang).
+        await slowCancelled.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Run_RequiredStepTimesOut_504Problem()
     {
         const string yaml = "name: triage\ndeadline: 2s\nsteps:\n  - id: language\n    service: language\n    timeout: 200ms\n";
@@ -223,6 +292,27 @@ public sealed class PipelineRunTests
         var problem = await RunAsync(harness, new { }, HttpStatusCode.GatewayTimeout);
 
         Assert.Equal("https://lattice.dev/problems/gateway-timeout", problem.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Run_StepTimeoutAboveClientAttemptTimeout_HoldsAndCallsServiceOnce()
+    {
+        // The shared HttpClient cuts an attempt at 2 s by default; the step's own 4 s must win.
+        const string yaml = "name: triage\ndeadline: 5s\nsteps:\n  - id: language\n    service: language\n    timeout: 4s\n";
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "language");
+        var calls = 0;
+        harness.Behaviours["language"] = async (_, token) =>
+        {
+            Interlocked.Increment(ref calls);
+            await Task.Delay(TimeSpan.FromMilliseconds(2500), token);
+            return Results.Json(new { label = "slow" });
+        };
+
+        var run = await RunAsync(harness, new { }, HttpStatusCode.OK);
+
+        Assert.Equal("ok", Step(run, "language").GetProperty("status").GetString());
+        Assert.Equal("slow", run.GetProperty("output").GetProperty("language").GetProperty("label").GetString());
+        Assert.Equal(1, Volatile.Read(ref calls));
     }
 
     [Fact]
@@ -303,6 +393,8 @@ public sealed class PipelineRunTests
     [Theory]
     [InlineData("{\"text\": ", HttpStatusCode.BadRequest)]
     [InlineData("[1, 2]", HttpStatusCode.BadRequest)]
+    [InlineData("{\"text\": \"a\", \"text\": \"b\"}", HttpStatusCode.BadRequest)]
+    [InlineData("{\"text\": \"a\", \"extra\": {\"k\": 1, \"k\": 2}}", HttpStatusCode.BadRequest)]
     public async Task Run_MalformedBody_400Problem(string body, HttpStatusCode expected)
     {
         await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
@@ -324,6 +416,73 @@ public sealed class PipelineRunTests
         var response = await client.PostAsync("/v1/pipelines/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Run_PostWithoutBodyOrContentType_ReadAsEmptyInputNot415()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        var address = harness.Orchestrator!.BaseAddress;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port, TestContext.Current.CancellationToken);
+        await using var stream = tcp.GetStream();
+        // HttpClient always sends Content-Length: 0 for a POST without content; a bare "curl -X POST" sends neither header.
+        var head = $"POST /v1/pipelines/triage HTTP/1.1\r\nHost: {address.Authority}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), TestContext.Current.CancellationToken);
+
+        var answer = await new StreamReader(stream).ReadToEndAsync(TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("HTTP/1.1 400", answer, StringComparison.Ordinal);
+        // The body may be chunked: its text is enough to see the input was read as {}.
+        Assert.Contains("\"https://lattice.dev/problems/validation\"", answer, StringComparison.Ordinal);
+        Assert.Contains("\"text\":[\"is required\"]", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_ClientHangsUp_MeasuredAsCancelledNotAsDeadlineOrFailure()
+    {
+        const string yaml = """
+            name: triage
+            deadline: 1m
+            steps:
+              - id: language
+                service: language
+                timeout: 1m
+                required: false
+                fallback: { label: xx }
+            """;
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "language");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Behaviours["language"] = HangUntilCancelled(started, aborted);
+        using var client = harness.CreateClient();
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+        var call = client.PostAsJsonAsync("/v1/pipelines/triage", new { }, hangUp.Token);
+        await started.Task.WaitAsync(TestContext.Current.CancellationToken);
+        await hangUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        // The run ends just after the step's call is aborted; poll /metrics (a generous bound, only to catch a hang).
+        string metrics;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        }
+        while (!metrics.Contains("outcome=\"cancelled\"", StringComparison.Ordinal) && DateTime.UtcNow < until && await Delay());
+
+        var runs = metrics.Split('\n').Where(l => l.StartsWith("lattice_pipeline_runs_total", StringComparison.Ordinal)).ToList();
+        Assert.Contains(runs, l => l.Contains("outcome=\"cancelled\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(runs, l => l.Contains("outcome=\"degraded\"", StringComparison.Ordinal) || l.Contains("outcome=\"failed\"", StringComparison.Ordinal));
+        Assert.DoesNotContain("lattice_pipeline_step_degraded_total{", metrics, StringComparison.Ordinal);
+
+        static async Task<bool> Delay()
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+            return true;
+        }
     }
 
     [Fact]

@@ -94,6 +94,63 @@ public sealed class PipelineLoaderTests
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    when: [false]\n", "p.yaml:5:11: step 'a' 'when' must be one expression")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    when: { x: 1 }\n", "p.yaml:5:11: step 'a' 'when' must be one expression")]
+    [InlineData("name: p\ninput:\n  ? [a, b]\n  : string\nsteps:\n  - id: a\n    service: language\n", "p.yaml:3:5: keys in input must be plain names")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    input:\n      ? { k: v }\n      : 1\n", "p.yaml:6:9: keys in a mapping must be plain names")]
+    [InlineData("name: p\ntables:\n  t:\n    ? [x]\n    : 1\nsteps:\n  - id: a\n    service: language\n", "p.yaml:4:7: keys in a table must be plain names")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    ? [x]\n    : 1\n", "p.yaml:5:7: keys in step must be plain names")]
+    [InlineData("? [x]\n: 1\nname: p\nsteps:\n  - id: a\n    service: language\n", "p.yaml:1:3: keys in pipeline must be plain names")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    service: a..b\n", "p.yaml:4:14: step 'a' service 'a..b' gives the path '/v1/a..b', which is not a plain absolute path")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    value:\n      r: &r [ *r ]\n", "p.yaml:5:10: anchors (&r) are not supported")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    value:\n      r: &r [ *r ]\n", "p.yaml:5:15: aliases (*r) are not supported")]
+    [InlineData("name: p\nsteps:\n  - &s { id: a, service: language }\n", "p.yaml:3:5: anchors (&s) are not supported")]
+    public void Load_MalformedFile_LineNumberedValidationError(string yaml, string expected)
+    {
+        var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml, "p.yaml"));
+
+        Assert.Contains(error.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_VeryDeepNesting_ValidationErrorNotStackOverflow()
+    {
+        var yaml = "name: p\nsteps:\n  - id: a\n    value: " + new string('[', 20_000) + new string(']', 20_000) + "\n";
+
+        var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml, "p.yaml"));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:4:", StringComparison.Ordinal) && e.Contains($"nesting deeper than {PipelineLoader.MaxDepth} levels", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_NestingAtTheLimit_IsValid()
+    {
+        // The root mapping, the steps list and the step mapping are three levels.
+        var depth = PipelineLoader.MaxDepth - 3;
+        var yaml = "name: p\nsteps:\n  - id: a\n    value: " + new string('[', depth) + new string(']', depth) + "\n";
+
+        var sut = CreateSut().Load(yaml, "p.yaml");
+
+        Assert.Equal("a", sut.Steps.Single().Id);
+    }
+
+    [Fact]
+    public void Load_AliasBomb_RefusedBeforeExpansion()
+    {
+        var yaml = new System.Text.StringBuilder("name: p\ntables:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var level = 1; level <= 9; level++)
+        {
+            yaml.Append($"  l{level}: &l{level} [{string.Join(", ", Enumerable.Repeat($"*l{level - 1}", 9))}]\n");
+        }
+
+        yaml.Append("steps:\n  - id: a\n    value: $.tables.l9\n");
+
+        var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml.ToString(), "p.yaml"));
+
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:4:", StringComparison.Ordinal) && e.Contains("aliases (*l0) are not supported", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Load_SeveralProblems_ReportsEveryOne()
     {

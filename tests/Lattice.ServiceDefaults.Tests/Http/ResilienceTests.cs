@@ -66,6 +66,37 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task Send_RequestOwnTimeoutsLongerThanDefaults_HoldAndCallOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var calls = 0;
+        await using var upstream = await TestApps.StartAsync(app => app.MapPost("/slow", async (HttpContext context) =>
+        {
+            Interlocked.Increment(ref calls);
+            await Task.Delay(TimeSpan.FromMilliseconds(400), context.RequestAborted);
+            return Results.Text("ok");
+        }));
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            ["Services:slow:Urls"] = upstream.BaseAddress.ToString(),
+            ["Lattice:Http:Resilience:AttemptTimeout"] = "00:00:00.100",
+            ["Lattice:Http:Resilience:TotalTimeout"] = "00:00:00.250",
+        });
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        using var withOwnBudget = new HttpRequestMessage(HttpMethod.Post, "http://slow/slow");
+        withOwnBudget.MarkSafeToRetry().WithTimeouts(attemptTimeout: TimeSpan.FromSeconds(20), totalTimeout: TimeSpan.FromSeconds(20));
+
+        var response = await client.SendAsync(withOwnBudget, ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, Volatile.Read(ref calls));
+
+        // Other requests keep the configured defaults.
+        using var withDefaults = new HttpRequestMessage(HttpMethod.Post, "http://slow/slow");
+        await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(() => client.SendAsync(withDefaults, ct));
+    }
+
+    [Fact]
     public async Task DefaultClient_UpstreamSetsCookieAndRedirects_NeitherCookieKeptNorRedirectFollowed()
     {
         var ct = TestContext.Current.CancellationToken;
