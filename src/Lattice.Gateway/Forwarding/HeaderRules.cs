@@ -84,18 +84,14 @@ internal static class HeaderRules
     /// <summary>Copies the upstream's response headers to the client, minus hop-by-hop ones and those Kestrel owns.</summary>
     public static void CopyResponseHeaders(HttpResponseMessage source, HttpResponse destination)
     {
-        var connection = source.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var values) ? values.ToString() : null;
-        var checkConnection = connection is not null && NamesOtherHeaders(connection);
+        var listing = ConnectionListing(source);
         var headers = destination.Headers;
         foreach (var header in source.Headers.NonValidated)
         {
-            var name = header.Key;
-            if (HopByHop.Contains(name) || ResponseOwned.Contains(name) || (checkConnection && IsListed(connection!, name)))
+            if (IsEndToEndResponseHeader(header.Key, listing))
             {
-                continue;
+                headers[header.Key] = ToStringValues(header.Value);
             }
-
-            headers[name] = ToStringValues(header.Value);
         }
 
         foreach (var header in source.Content.Headers.NonValidated)
@@ -109,12 +105,11 @@ internal static class HeaderRules
     /// </summary>
     public static KeyValuePair<string, StringValues>[] SnapshotResponseHeaders(HttpResponseMessage source)
     {
-        var connection = source.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var values) ? values.ToString() : null;
-        var checkConnection = connection is not null && NamesOtherHeaders(connection);
+        var listing = ConnectionListing(source);
         var snapshot = new List<KeyValuePair<string, StringValues>>();
         foreach (var header in source.Headers.NonValidated)
         {
-            if (!HopByHop.Contains(header.Key) && !ResponseOwned.Contains(header.Key) && !(checkConnection && IsListed(connection!, header.Key)))
+            if (IsEndToEndResponseHeader(header.Key, listing))
             {
                 snapshot.Add(new(header.Key, ToStringValues(header.Value)));
             }
@@ -130,6 +125,16 @@ internal static class HeaderRules
 
         return [.. snapshot];
     }
+
+    /// <summary>The response's Connection value when it names headers to drop (beyond keep-alive and close), else null.</summary>
+    private static string? ConnectionListing(HttpResponseMessage source) =>
+        source.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var values) && values.ToString() is var connection
+            && NamesOtherHeaders(connection)
+            ? connection
+            : null;
+
+    private static bool IsEndToEndResponseHeader(string name, string? connectionListing) =>
+        !HopByHop.Contains(name) && !ResponseOwned.Contains(name) && !(connectionListing is not null && IsListed(connectionListing, name));
 
     private static StringValues ToStringValues(HeaderStringValues values)
     {

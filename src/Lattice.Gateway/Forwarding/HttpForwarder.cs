@@ -113,13 +113,6 @@ internal sealed class HttpForwarder : IDisposable
             : ForwarderError.UpstreamRequestFailed;
     }
 
-    /// <summary>Relays status, headers and the body (streamed) to the client.</summary>
-    public static ValueTask<ForwarderError> CopyResponseAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        CopyStatusAndHeaders(context, response);
-        return CopyResponseBodyAsync(context, response, cancellationToken);
-    }
-
     /// <summary>Relays the body (streamed) to the client, once status and headers are set.</summary>
     public static async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
     {

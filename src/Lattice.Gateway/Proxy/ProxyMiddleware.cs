@@ -337,19 +337,13 @@ internal sealed partial class ProxyMiddleware(
             return;
         }
 
-        ForwarderError error;
+        HttpForwarder.CopyStatusAndHeaders(context, response);
         if (lookup.Status is { } status)
         {
-            // Between headers and body: the Cache-Status entry goes after any the upstream sent.
-            HttpForwarder.CopyStatusAndHeaders(context, response);
-            AddCacheStatus(context.Response, response, status);
-            error = await HttpForwarder.CopyResponseBodyAsync(context, response, context.RequestAborted);
-        }
-        else
-        {
-            error = await HttpForwarder.CopyResponseAsync(context, response, context.RequestAborted);
+            AddCacheStatus(context.Response, response, status); // after the headers: it goes after any entry the upstream sent
         }
 
+        var error = await HttpForwarder.CopyResponseBodyAsync(context, response, context.RequestAborted);
         if (error != ForwarderError.None)
         {
             GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
@@ -440,11 +434,12 @@ internal sealed partial class ProxyMiddleware(
         && !response.Headers.NonValidated.Contains(Microsoft.Net.Http.Headers.HeaderNames.SetCookie)
         && cache.CoversVary(response);
 
-    /// <summary>Sets this cache's Cache-Status entry after the one the upstream sent, if any (RFC 9211 §2).</summary>
-    private static void AddCacheStatus(HttpResponse response, HttpResponseMessage? upstream, string entry) =>
-        response.Headers[CacheStatusHeader] = upstream is not null && upstream.Headers.NonValidated.TryGetValues(CacheStatusHeader, out var theirs)
-            ? theirs.ToString() + ", " + entry
-            : entry;
+    private static void AddCacheStatus(HttpResponse response, HttpResponseMessage upstream, string entry) =>
+        AddCacheStatus(response, upstream.Headers.NonValidated.TryGetValues(CacheStatusHeader, out var theirs) ? theirs.ToString() : null, entry);
+
+    /// <summary>Sets this cache's Cache-Status entry after the upstream's own, if it sent any (RFC 9211 §2).</summary>
+    private static void AddCacheStatus(HttpResponse response, string? theirs, string entry) =>
+        response.Headers[CacheStatusHeader] = theirs is null ? entry : theirs + ", " + entry;
 
     private async ValueTask<(CacheLookup Lookup, byte[]? Body, int Length)> LookupAsync(HttpContext context, GatewayRoute route, string upstreamPath, string? caller)
     {
@@ -543,7 +538,7 @@ internal sealed partial class ProxyMiddleware(
         }
 
         response.ContentLength = hit.Body.Length;
-        headers[CacheStatusHeader] = theirs is null ? CacheHit : theirs + ", " + CacheHit;
+        AddCacheStatus(response, theirs, CacheHit);
         await HttpForwarder.WriteBodyAsync(response, hit.Body, context.RequestAborted);
     }
 

@@ -94,10 +94,7 @@ public sealed class LoadBalancingTests
         replicas.Failing[1] = true;
 
         // POST is not retried, so the failing replica's 500s reach the client until it is ejected.
-        for (var i = 0; i < 60 && !IsEjected(sut, 1, replicas, time); i++)
-        {
-            await client.PostAsync("/api/s", new StringContent("x"), Ct);
-        }
+        await PostUntilEjectedAsync(client, sut, 1, replicas, time);
 
         var callsAtEjection = replicas.Calls(1);
         var whileEjected = new List<HttpStatusCode>();
@@ -137,10 +134,7 @@ public sealed class LoadBalancingTests
         var durations = new List<TimeSpan>();
         for (var ejection = 0; ejection < 3; ejection++)
         {
-            for (var i = 0; i < 60 && !IsEjected(sut, 1, replicas, time); i++)
-            {
-                await client.PostAsync("/api/s", new StringContent("x"), Ct);
-            }
+            await PostUntilEjectedAsync(client, sut, 1, replicas, time);
 
             var replica = Replica(sut, 1, replicas);
             var now = time.GetUtcNow().UtcTicks;
@@ -362,6 +356,15 @@ public sealed class LoadBalancingTests
 
         Assert.Equal(0, callsWhileUnhealthy);
         Assert.True(Volatile.Read(ref calls[1]) > 0, "The replica did not return after passing its health check.");
+    }
+
+    /// <summary>POSTs (never retried, so each failure counts) until replica <paramref name="index"/> is ejected, at most 60 times.</summary>
+    private static async Task PostUntilEjectedAsync(HttpClient client, GatewayHost sut, int index, Replicas replicas, TimeProvider time)
+    {
+        for (var i = 0; i < 60 && !IsEjected(sut, index, replicas, time); i++)
+        {
+            await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        }
     }
 
     private static bool IsEjected(GatewayHost sut, int index, Replicas replicas, TimeProvider time) =>
