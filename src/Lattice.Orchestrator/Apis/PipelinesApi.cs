@@ -147,7 +147,7 @@ internal static class PipelineInput
             {
                 errors[field.Name] = [$"must be of type {field.Type.ToString().ToLowerInvariant()}"];
             }
-            else if (field.MaxLength is { } max && value is JsonValue text && text.TryGetValue<string>(out var s) && s.Length > max)
+            else if (field.MaxLength is { } max && value is JsonValue text && text.TryGetValue<string>(out var s) && CharacterCount(s, max) > max)
             {
                 errors[field.Name] = [$"must be at most {max} characters"];
             }
@@ -165,6 +165,26 @@ internal static class PipelineInput
         }
 
         return (fields, null);
+    }
+
+    /// <summary>
+    /// Characters as JSON Schema's maxLength counts them (Unicode scalar values, so an emoji is one, not two
+    /// UTF-16 units); a string no longer than <paramref name="max"/> in UTF-16 units needs no counting.
+    /// </summary>
+    private static int CharacterCount(string s, int max)
+    {
+        if (s.Length <= max)
+        {
+            return s.Length;
+        }
+
+        var count = 0;
+        foreach (var _ in s.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static bool Matches(InputType type, JsonNode value) => type switch

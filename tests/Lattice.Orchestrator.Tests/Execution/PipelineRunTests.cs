@@ -390,6 +390,16 @@ public sealed class PipelineRunTests
         Assert.Empty(harness.LastInputs);
     }
 
+    [Fact]
+    public async Task Run_MaxLength_CountsCharactersNotUtf16Units()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        var emoji = char.ConvertFromUtf32(0x1F600); // two UTF-16 units, one character
+
+        await RunAsync(harness, new { text = string.Concat(Enumerable.Repeat(emoji, 50)) }, HttpStatusCode.OK);
+        await RunAsync(harness, new { text = string.Concat(Enumerable.Repeat(emoji, 51)) }, HttpStatusCode.BadRequest);
+    }
+
     [Theory]
     [InlineData("{\"text\": ", HttpStatusCode.BadRequest)]
     [InlineData("[1, 2]", HttpStatusCode.BadRequest)]
