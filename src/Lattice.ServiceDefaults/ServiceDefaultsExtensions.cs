@@ -55,6 +55,7 @@ public static class ServiceDefaultsExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpResilienceOptions>, HttpResilienceOptionsValidator>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<HttpResilienceTelemetry>();
         builder.Services.TryAddSingleton<UpstreamCircuitBreakers>();
         builder.Services.TryAddTransient<RetryHandler>();

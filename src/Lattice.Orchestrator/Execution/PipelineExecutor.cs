@@ -208,21 +208,23 @@ internal sealed partial class PipelineExecutor(
             activity.SetTag("lattice.step", step.Id).SetTag("lattice.service", step.Service);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
-        timeout.CancelAfter(budget);
+        var started = timeProvider.GetTimestamp();
         var content = new ReadOnlyMemoryContent(Utf8Json(body));
         content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
         using var request = new HttpRequestMessage(HttpMethod.Post, step.Address) { Content = content };
 
         // Predictions have no side effects, so a transient failure may be retried within the step's timeout.
         // The step's budget replaces the client's default attempt and total timeouts (2 s and 10 s), which
-        // would otherwise cut a slower step at 2 s and call its service again.
+        // would otherwise cut a slower step at 2 s and call its service again. The client's timeouts are the
+        // only timer until the headers arrive: a step that times out is then a timeout the upstream's circuit
+        // breaker counts, not a cancellation by the caller that it ignores.
         request.MarkSafeToRetry().WithTimeouts(attemptTimeout: budget, totalTimeout: budget);
         request.Headers.TryAddWithoutValidation("Accept", "application/json");
+        CancellationTokenSource? bodyTimeout = null;
         try
         {
             var client = httpClientFactory.CreateClient(HttpClientName);
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, run.Token);
             var version = HeaderVersion(response);
             if (!response.IsSuccessStatusCode)
             {
@@ -235,7 +237,11 @@ internal sealed partial class PipelineExecutor(
                 return (StepFailure.InvalidResponse, null, version, $"{step.Service} answered more than {options.Value.MaxStepResponseBytes} bytes");
             }
 
-            var output = await StepAnswer.ParseAsync(response.Content, options.Value.MaxStepResponseBytes, ResponseJsonOptions, timeout.Token);
+            // The body within what is left of the budget.
+            var left = budget - timeProvider.GetElapsedTime(started);
+            bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
+            bodyTimeout.CancelAfter(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
+            var output = await StepAnswer.ParseAsync(response.Content, options.Value.MaxStepResponseBytes, ResponseJsonOptions, bodyTimeout.Token);
             version ??= (output as JsonObject)?["version"] is JsonValue v && v.TryGetValue<string>(out var bodyVersion) ? bodyVersion : null;
             if (activity is { IsAllDataRequested: true })
             {
@@ -250,9 +256,11 @@ internal sealed partial class PipelineExecutor(
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             return (StepFailure.Cancelled, null, null, $"{step.Service}: cancelled: {cancelled}");
         }
-        catch (Exception e) when (e is Polly.Timeout.TimeoutRejectedException || (e is OperationCanceledException && timeout.IsCancellationRequested))
+        catch (Exception e) when (e is Polly.Timeout.TimeoutRejectedException
+            || (e is OperationCanceledException && (run.Token.IsCancellationRequested || bodyTimeout?.IsCancellationRequested == true)))
         {
-            // The request's own timeouts are the step's budget, so Polly's rejection and ours mean the same.
+            // The client's timeouts are the step's budget (while waiting for the answer), the body's timer the rest of
+            // it, and the run's token the pipeline's deadline: each is this step running out of time.
             activity?.SetStatus(ActivityStatusCode.Error, "timeout");
             var reason = run.Token.IsCancellationRequested || budget < step.Timeout
                 ? "the pipeline deadline passed"
@@ -283,6 +291,10 @@ internal sealed partial class PipelineExecutor(
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             return (StepFailure.InvalidResponse, null, null, $"{step.Service}: {e.Message}");
+        }
+        finally
+        {
+            bodyTimeout?.Dispose();
         }
     }
 

@@ -16,7 +16,9 @@ public static class OrchestratorExtensions
         builder.Services.AddSingleton<PipelineCatalog>();
         builder.Services.AddSingleton<OrchestratorTelemetry>();
         builder.Services.AddSingleton<PipelineExecutor>();
-        builder.Services.AddHttpClient(PipelineExecutor.HttpClientName);
+        // Every step call is bounded by its step's timeout: HttpClient's own 100 s timeout would otherwise end a
+        // longer step (a pipeline may have a deadline of minutes) with a cancellation nobody expects, a 500.
+        builder.Services.AddHttpClient(PipelineExecutor.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         builder.Services.AddHostedService<PipelineCatalogStartup>();
         builder.Services.AddHealthChecks().AddCheck<PipelinesLoadedCheck>("pipelines");
         builder.Services.AddOpenApi();

@@ -43,13 +43,15 @@ internal sealed class UpstreamCircuitBreakers
     private readonly ResiliencePipelineRegistry<string> _registry = new();
     private readonly HttpResilienceOptions _options;
     private readonly HttpResilienceTelemetry _telemetry;
+    private readonly TimeProvider _timeProvider;
     private readonly Dictionary<string, CircuitBreakerStateProvider> _states = new(StringComparer.Ordinal);
     private readonly Lock _statesLock = new();
 
-    public UpstreamCircuitBreakers(IOptions<HttpResilienceOptions> options, HttpResilienceTelemetry telemetry)
+    public UpstreamCircuitBreakers(IOptions<HttpResilienceOptions> options, HttpResilienceTelemetry telemetry, TimeProvider timeProvider)
     {
         _options = options.Value;
         _telemetry = telemetry;
+        _timeProvider = timeProvider;
     }
 
     /// <summary>The breaker state of an upstream, or null when it has not been called yet.</summary>
@@ -90,10 +92,25 @@ internal sealed class UpstreamCircuitBreakers
                 .AddTimeout(new TimeoutStrategyOptions
                 {
                     Name = "attempt-timeout",
-                    TimeoutGenerator = args => ValueTask.FromResult(
-                        args.Context.Properties.GetValue(RetryHandler.RequestKey, null!).TimeoutOf(HttpRequestResilience.AttemptTimeoutKey, _options.AttemptTimeout)),
+                    TimeoutGenerator = args => ValueTask.FromResult(AttemptTimeout(args.Context.Properties.GetValue(RetryHandler.RequestKey, null!))),
                 });
         });
+
+    /// <summary>
+    /// The request's attempt timeout (its own, else the options'), cut to what is left of the call's deadline: the
+    /// last attempt then ends as a timeout at the deadline, which the breaker counts (at least 1 ms: Polly applies
+    /// no timeout at all to zero).
+    /// </summary>
+    private TimeSpan AttemptTimeout(HttpRequestMessage? request)
+    {
+        var timeout = request.TimeoutOf(HttpRequestResilience.AttemptTimeoutKey, _options.AttemptTimeout);
+        if (request.TimeLeft(_timeProvider) is { } left && left < timeout)
+        {
+            timeout = left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+        }
+
+        return timeout;
+    }
 
     private ValueTask Report(string upstream, string state)
     {

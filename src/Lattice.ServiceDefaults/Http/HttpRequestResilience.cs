@@ -26,6 +26,18 @@ public static class HttpRequestResilience
         return request;
     }
 
+    /// <summary>
+    /// When the whole call must end (a <see cref="TimeProvider"/> timestamp), set by the retry layer as the call
+    /// starts: every attempt's timeout is cut to what is left of it.
+    /// </summary>
+    internal static readonly HttpRequestOptionsKey<long> DeadlineKey = new("Lattice.Deadline");
+
+    /// <summary>What is left until the call's deadline (negative once it passed), or null outside a call.</summary>
+    internal static TimeSpan? TimeLeft(this HttpRequestMessage? request, TimeProvider timeProvider) =>
+        request is not null && request.Options.TryGetValue(DeadlineKey, out var deadline)
+            ? timeProvider.GetElapsedTime(timeProvider.GetTimestamp(), deadline)
+            : null;
+
     /// <summary>The request's own timeout under <paramref name="key"/>, or <paramref name="fallback"/> when it has none.</summary>
     internal static TimeSpan TimeoutOf(this HttpRequestMessage? request, HttpRequestOptionsKey<TimeSpan> key, TimeSpan fallback) =>
         request is not null && request.Options.TryGetValue(key, out var timeout) && timeout > TimeSpan.Zero ? timeout : fallback;

@@ -8,36 +8,38 @@ using Polly.Timeout;
 namespace Lattice.ServiceDefaults.Http;
 
 /// <summary>
-/// The outer layer of every service-to-service call: a total timeout around retries with exponential
-/// backoff and jitter. A failure is retried only when repeating it is harmless: the connection was never
-/// made, the circuit was open (nothing was sent), or the request is idempotent or marked safe.
+/// The outer layer of every service-to-service call: retries with exponential backoff and jitter, within one
+/// deadline for the whole call (the total timeout). A failure is retried only when repeating it is harmless: the
+/// connection was never made, the circuit was open (nothing was sent), or the request is idempotent or marked safe.
 /// </summary>
+/// <remarks>
+/// The deadline has no timer of its own: each attempt's timeout (in <see cref="CircuitBreakerHandler"/>) is cut to
+/// what is left of it, and retry delays stop at it. A separate total-timeout timer due at the same moment as the last
+/// attempt's would race it, and when the total won, the breaker saw a plain cancellation instead of a timeout and
+/// did not count it: an upstream that never answered a caller whose attempt and total timeouts are equal (the
+/// orchestrator's steps) never opened its circuit.
+/// </remarks>
 internal sealed class RetryHandler : DelegatingHandler
 {
     internal static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("Lattice.Request");
 
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly HttpResilienceOptions _settings;
+    private readonly TimeProvider _timeProvider;
 
-    public RetryHandler(IOptions<HttpResilienceOptions> options, HttpResilienceTelemetry telemetry)
+    public RetryHandler(IOptions<HttpResilienceOptions> options, HttpResilienceTelemetry telemetry, TimeProvider timeProvider)
     {
-        var settings = options.Value;
+        var settings = _settings = options.Value;
+        _timeProvider = timeProvider;
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-retry" }
-            .AddTimeout(new TimeoutStrategyOptions
-            {
-                Name = "total-timeout",
-                TimeoutGenerator = args => ValueTask.FromResult(
-                    args.Context.Properties.GetValue(RequestKey, null!).TimeoutOf(HttpRequestResilience.TotalTimeoutKey, settings.TotalTimeout)),
-            })
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 Name = "retry",
                 MaxRetryAttempts = Math.Max(1, settings.MaxRetryAttempts),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = settings.RetryBaseDelay,
                 ShouldHandle = args => ValueTask.FromResult(
-                    settings.MaxRetryAttempts > 0 && ShouldRetry(args.Outcome, args.Context, settings.MaxRetryAfter)),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, settings.MaxRetryAfter)),
+                    settings.MaxRetryAttempts > 0 && ShouldRetry(args.Outcome, args.Context, settings.MaxRetryAfter, TimeLeft(args.Context))),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    Delay(args.AttemptNumber, args.Outcome.Result, settings, TimeLeft(args.Context))),
                 OnRetry = args =>
                 {
                     var request = args.Context.Properties.GetValue(RequestKey, null!);
@@ -50,6 +52,8 @@ internal sealed class RetryHandler : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        var total = request.TimeoutOf(HttpRequestResilience.TotalTimeoutKey, _settings.TotalTimeout);
+        request.Options.Set(HttpRequestResilience.DeadlineKey, _timeProvider.GetTimestamp() + (long)(total.TotalSeconds * _timeProvider.TimestampFrequency));
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RequestKey, request);
         try
@@ -57,6 +61,12 @@ internal sealed class RetryHandler : DelegatingHandler
             var outcome = await _pipeline.ExecuteOutcomeAsync(
                 static async (ctx, state) =>
                 {
+                    if (state.Handler.TimeLeft(ctx) <= TimeSpan.Zero)
+                    {
+                        // A delay ended at the deadline: no time is left for this attempt.
+                        return Outcome.FromException<HttpResponseMessage>(new TimeoutRejectedException("The call's total timeout passed.", state.Total));
+                    }
+
                     try
                     {
                         var response = await state.Handler.SendCore(state.Request, ctx.CancellationToken);
@@ -68,7 +78,7 @@ internal sealed class RetryHandler : DelegatingHandler
                     }
                 },
                 context,
-                (Handler: this, Request: request));
+                (Handler: this, Request: request, Total: total));
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -78,12 +88,21 @@ internal sealed class RetryHandler : DelegatingHandler
         }
     }
 
+    private TimeSpan TimeLeft(ResilienceContext context) =>
+        context.Properties.GetValue(RequestKey, null!).TimeLeft(_timeProvider) ?? _settings.TotalTimeout;
+
     private Task<HttpResponseMessage> SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
         base.SendAsync(request, cancellationToken);
 
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeSpan maxRetryAfter)
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeSpan maxRetryAfter, TimeSpan timeLeft)
     {
-        if (context.CancellationToken.IsCancellationRequested)
+        if (context.CancellationToken.IsCancellationRequested || timeLeft <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        // An upstream asking for a pause longer than the call has left gets its answer passed on.
+        if (outcome.Result is { } answer && RetryAfterOf(answer) >= timeLeft)
         {
             return false;
         }
@@ -121,10 +140,17 @@ internal sealed class RetryHandler : DelegatingHandler
         return retryAfter is null || retryAfter <= maxRetryAfter;
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan maxRetryAfter)
+    /// <summary>
+    /// The upstream's Retry-After, else exponential backoff from the base delay with jitter (x0.5 to x1.5),
+    /// never past the call's deadline.
+    /// </summary>
+    private static TimeSpan Delay(int attempt, HttpResponseMessage? response, HttpResilienceOptions settings, TimeSpan timeLeft)
     {
         var retryAfter = response is null ? null : RetryAfterOf(response);
-        return retryAfter is { } delay && delay <= maxRetryAfter ? delay : null;
+        var delay = retryAfter is { } asked && asked <= settings.MaxRetryAfter
+            ? asked
+            : settings.RetryBaseDelay * (Math.Pow(2, Math.Min(attempt, 16)) * (0.5 + Random.Shared.NextDouble()));
+        return delay < timeLeft ? delay : timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero;
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response)

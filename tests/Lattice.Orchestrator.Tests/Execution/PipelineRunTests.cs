@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lattice.Orchestrator.Tests.Execution;
 
@@ -292,6 +293,55 @@ public sealed class PipelineRunTests
         var problem = await RunAsync(harness, new { }, HttpStatusCode.GatewayTimeout);
 
         Assert.Equal("https://lattice.dev/problems/gateway-timeout", problem.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Run_StepTimeouts_CountAsUpstreamFailures_BreakerOpensAndLaterRunsFailFast()
+    {
+        // A hung service times steps out; the per-upstream breaker must count those timeouts (as it counts the
+        // client's own attempt timeouts), so that once it opens, later runs take the fallback at once instead of
+        // waiting out the step's timeout on every run.
+        const string yaml = """
+            name: triage
+            steps:
+              - id: sentiment
+                service: sentiment
+                timeout: 100ms
+                required: false
+                fallback: { label: unknown }
+            """;
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, "sentiment");
+        var calls = 0;
+        harness.Behaviours["sentiment"] = async (_, token) =>
+        {
+            Interlocked.Increment(ref calls);
+            await Task.Delay(Timeout.Infinite, token);
+            return Results.Ok();
+        };
+
+        string? error = null;
+        for (var i = 0; i < 30 && error?.Contains("circuit open", StringComparison.Ordinal) != true; i++)
+        {
+            var run = await RunAsync(harness, new { }, HttpStatusCode.OK);
+            Assert.Equal("fallback", Step(run, "sentiment").GetProperty("status").GetString());
+            error = Step(run, "sentiment").GetProperty("error").GetString();
+        }
+
+        Assert.Contains("circuit open", error, StringComparison.Ordinal);
+        var callsWhenOpen = Volatile.Read(ref calls);
+        var next = await RunAsync(harness, new { }, HttpStatusCode.OK);
+        Assert.Contains("circuit open", Step(next, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(callsWhenOpen, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task StepClient_HasNoTimeoutOfItsOwn_StepTimeoutsBoundEveryCall()
+    {
+        // HttpClient's default 100 s timeout would cut a step of a long pipeline with an unexpected cancellation.
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        var factory = harness.Orchestrator!.Services.GetRequiredService<IHttpClientFactory>();
+
+        Assert.Equal(Timeout.InfiniteTimeSpan, factory.CreateClient(Lattice.Orchestrator.Execution.PipelineExecutor.HttpClientName).Timeout);
     }
 
     [Fact]

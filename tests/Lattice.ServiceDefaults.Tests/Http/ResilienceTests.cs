@@ -50,6 +50,17 @@ public sealed class ResilienceTests
         return (upstream, caller, behaviour);
     }
 
+    /// <summary>
+    /// One call through the caller's client to the upstream's health endpoint, so that a test's 100 ms timeouts
+    /// measure the upstream's handler, not the first call's JIT and connection setup on a loaded machine.
+    /// </summary>
+    private static async Task WarmAsync(HttpClient client, string service)
+    {
+        using var warm = new HttpRequestMessage(HttpMethod.Get, $"http://{service}/health/live")
+            .WithTimeouts(attemptTimeout: TimeSpan.FromSeconds(30), totalTimeout: TimeSpan.FromSeconds(30));
+        (await client.SendAsync(warm, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+    }
+
     [Fact]
     public async Task Get_UpstreamFailsTwiceThenSucceeds_RetriesAndReturns200()
     {
@@ -202,7 +213,60 @@ public sealed class ResilienceTests
     }
 
     [Fact]
-    public async Task AttemptTimeout_SlowUpstream_IsRetriedThenGivesUp()
+    public async Task Breaker_AttemptAndTotalTimeoutsEqual_TimeoutsCountAndOpenTheCircuit()
+    {
+        // A caller whose whole budget is one attempt (the orchestrator's steps): its timeouts must reach the
+        // breaker as timeouts. A separate total-timeout timer due at the same moment used to win the race, and the
+        // breaker saw a plain cancellation it does not count.
+        var calls = 0;
+        await using var hung = await TestApps.StartAsync(app => app.MapGet("/hang", async (CancellationToken token) =>
+        {
+            Interlocked.Increment(ref calls);
+            await Task.Delay(Timeout.Infinite, token);
+            return "never";
+        }));
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            ["Services:hung:Urls"] = hung.BaseAddress.ToString(),
+            ["Lattice:Http:Resilience:BreakerMinimumThroughput"] = "4",
+            ["Lattice:Http:Resilience:BreakerSamplingDuration"] = "00:00:30",
+            ["Lattice:Http:Resilience:BreakerDuration"] = "00:00:30",
+        });
+        var ct = TestContext.Current.CancellationToken;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        await WarmAsync(client, "hung");
+        HttpRequestMessage Request() => new HttpRequestMessage(HttpMethod.Get, "http://hung/hang")
+            .WithTimeouts(attemptTimeout: TimeSpan.FromMilliseconds(100), totalTimeout: TimeSpan.FromMilliseconds(100));
+
+        // Every call times out until enough have been seen (the warm-up call counts too), then the circuit is open.
+        var timeouts = 0;
+        while (true)
+        {
+            using var request = Request();
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request, ct));
+            if (error is BrokenCircuitException)
+            {
+                break;
+            }
+
+            Assert.IsType<Polly.Timeout.TimeoutRejectedException>(error);
+            Assert.True(++timeouts < 10, "10 timed-out calls and the circuit is still closed");
+        }
+
+        var callsWhenOpened = Volatile.Read(ref calls);
+        using var rejected = Request();
+        await Assert.ThrowsAsync<BrokenCircuitException>(() => client.SendAsync(rejected, ct));
+        Assert.Equal(CircuitState.Open, caller.Services.GetRequiredService<UpstreamCircuitBreakers>().StateOf(hung.BaseAddress));
+        Assert.Equal(callsWhenOpened, Volatile.Read(ref calls));
+    }
+
+    [Theory]
+    // One retry allowed: two 100 ms attempts, then the last attempt's timeout is the answer.
+    [InlineData("1", "00:00:10", 2, 2)]
+    // Eight retries allowed in a 250 ms budget: 100 ms attempts with short delays, the third gets what is left of the
+    // total timeout, and no attempt starts after it.
+    [InlineData("8", "00:00:00.250", 2, 3)]
+    public async Task AttemptTimeout_SlowUpstream_IsRetriedWithinTheTotalTimeoutThenGivesUp(string maxRetries, string totalTimeout, int minCalls, int maxCalls)
     {
         var calls = 0;
         await using var slow = await TestApps.StartAsync(app => app.MapGet("/slow", async (CancellationToken token) =>
@@ -215,13 +279,41 @@ public sealed class ResilienceTests
         {
             ["Services:slow:Urls"] = slow.BaseAddress.ToString(),
             ["Lattice:Http:Resilience:AttemptTimeout"] = "00:00:00.100",
-            ["Lattice:Http:Resilience:MaxRetryAttempts"] = "1",
+            ["Lattice:Http:Resilience:TotalTimeout"] = totalTimeout,
+            ["Lattice:Http:Resilience:MaxRetryAttempts"] = maxRetries,
         });
         var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        await WarmAsync(client, "slow");
 
         await Assert.ThrowsAsync<Polly.Timeout.TimeoutRejectedException>(
             () => client.GetAsync("http://slow/slow", TestContext.Current.CancellationToken));
-        Assert.Equal(2, Volatile.Read(ref calls));
+        Assert.InRange(Volatile.Read(ref calls), minCalls, maxCalls);
+    }
+
+    [Fact]
+    public async Task RetryAfter_LongerThanTheCallHasLeft_AnswerPassedOnWithoutWaiting()
+    {
+        var calls = 0;
+        await using var busy = await TestApps.StartAsync(app => app.MapGet("/busy", (HttpContext context) =>
+        {
+            Interlocked.Increment(ref calls);
+            context.Response.Headers.RetryAfter = "1";
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }));
+        await using var caller = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            ["Services:busy:Urls"] = busy.BaseAddress.ToString(),
+            ["Lattice:Http:Resilience:AttemptTimeout"] = "00:00:00.500",
+            ["Lattice:Http:Resilience:TotalTimeout"] = "00:00:00.500",
+            ["Lattice:Http:Resilience:BreakerSamplingDuration"] = "00:00:30",
+        });
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        await WarmAsync(client, "busy");
+
+        var response = await client.GetAsync("http://busy/busy", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, Volatile.Read(ref calls));
     }
 
     [Fact]
