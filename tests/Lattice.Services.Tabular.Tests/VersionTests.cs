@@ -1,4 +1,5 @@
 using System.Net;
+using Lattice.Hosting;
 using Lattice.Hosting.Predictions;
 using Lattice.Services.Tabular.Tests.Forecast;
 using Lattice.Services.Tabular.Tests.Fraud;
@@ -146,11 +147,33 @@ public sealed class VersionTests
     [InlineData("recommender", "Lattice:Recommender:MaxK", "5000")]
     [InlineData("forecast", "Lattice:Forecast:MaxHorizon", "0")]
     [InlineData("forecast", "Lattice:Forecast:DefaultLevels:0", "100")]
+    [InlineData("forecast", "Lattice:Forecast:DefaultLevels:0", "99.99999999999999")]
     public async Task InvalidOption_StopsTheServiceAtStart(string model, string key, string value)
     {
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => ServiceApp.StartAsync(model, new Dictionary<string, string?> { [key] = value }));
 
         Assert.Contains(key.Split(':')[2], failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForecastBulkhead_Unconfigured_RunsOneForecastPerProcessor()
+    {
+        // Forecasts fit inline on pool threads; the model server's default of 64 at once starved the pool (health waited 16 s).
+        await using var sut = await ServiceApp.StartForecastAsync();
+
+        var options = sut.Services.GetRequiredService<IOptionsMonitor<ModelServerOptions>>().CurrentValue;
+
+        Assert.Equal(Environment.ProcessorCount, options.Models["forecast"].Bulkhead.MaxConcurrency);
+    }
+
+    [Fact]
+    public async Task ForecastBulkhead_Configured_KeepsTheConfiguredConcurrency()
+    {
+        await using var sut = await ServiceApp.StartForecastAsync(new Dictionary<string, string?> { ["Lattice:ModelServer:Models:forecast:Bulkhead:MaxConcurrency"] = "7" });
+
+        var options = sut.Services.GetRequiredService<IOptionsMonitor<ModelServerOptions>>().CurrentValue;
+
+        Assert.Equal(7, options.Models["forecast"].Bulkhead.MaxConcurrency);
     }
 
     [Fact]

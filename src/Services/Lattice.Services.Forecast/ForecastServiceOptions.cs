@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Lattice.ML.Forecasting;
+using Lattice.Services.Forecast.Serving;
 using Microsoft.Extensions.Options;
 
 namespace Lattice.Services.Forecast;
@@ -35,9 +36,9 @@ internal sealed class ForecastServiceOptionsValidator : IValidateOptions<Forecas
     public ValidateOptionsResult Validate(string? name, ForecastServiceOptions options)
     {
         var levels = options.EffectiveLevels;
-        return levels.Count <= ForecastLimits.MaxLevels && levels.All(l => l is > 0 and < 100)
+        return levels.Count <= ForecastLimits.MaxLevels && levels.All(ForecastOperations.IsLevel)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
-                $"{ForecastServiceOptions.SectionName}:DefaultLevels must hold at most {ForecastLimits.MaxLevels} levels, each strictly between 0 and 100 (was [{string.Join(", ", levels)}]).");
+                $"{ForecastServiceOptions.SectionName}:DefaultLevels must hold at most {ForecastLimits.MaxLevels} levels, each strictly between 0 and 100 (99.99999999999999 rounds to 100) (was [{string.Join(", ", levels)}]).");
     }
 }

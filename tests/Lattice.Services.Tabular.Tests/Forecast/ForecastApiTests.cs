@@ -72,6 +72,8 @@ public sealed class ForecastApiTests(ForecastFixture fixture) : IClassFixture<Fo
     [InlineData("""{"series": [1, 2, 3], "horizon": 3, "levels": [100]}""")]
     [InlineData("""{"series": [1, 2, 3], "horizon": 3, "levels": [150]}""")]
     [InlineData("""{"series": [1, 2, 3], "horizon": 3, "levels": [-10]}""")]
+    // 0.5 + level / 200 rounds to 1, where the interval's normal quantile is undefined (was a 500).
+    [InlineData("""{"series": [1, 2, 3], "horizon": 3, "levels": [80, 99.99999999999999]}""")]
     [InlineData("""{"series": [1, 2, 3], "horizon": 3, "frequency": "fortnightly"}""")]
     [InlineData("""{"series": [1, 2, 3], "horizon": 3, "method": "crystal_ball"}""")]
     [InlineData("""{"series": [1, "NaN", 3], "horizon": 3}""")]
@@ -96,6 +98,27 @@ public sealed class ForecastApiTests(ForecastFixture fixture) : IClassFixture<Fo
         var reply = await _client.PostAsync("/v1/forecasts", json);
 
         reply.AssertProblem(HttpStatusCode.BadRequest, Http.InvalidInput);
+    }
+
+    [Fact]
+    public async Task Forecast_LevelJustBelowTheRoundingEdge_GivesAFiniteInterval()
+    {
+        var reply = await _client.PostAsync("/v1/forecasts", """{"series": [1, 2, 3, 4], "horizon": 2, "levels": [99.99999999999997]}""");
+
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        var interval = Assert.Single(reply.Body.GetProperty("intervals").EnumerateArray());
+        Assert.True(Values(interval, "upper")[1] > Values(interval, "lower")[1]);
+    }
+
+    [Theory]
+    [InlineData("frequency")]
+    [InlineData("method")]
+    public async Task Forecast_VeryLongUnknownName_IsRefusedWithoutEchoingItWhole(string field)
+    {
+        var reply = await _client.PostAsync("/v1/forecasts", $$"""{"series": [1, 2, 3], "horizon": 1, "{{field}}": "{{new string('x', 100_000)}}"}""");
+
+        reply.AssertProblem(HttpStatusCode.BadRequest, Http.InvalidInput);
+        Assert.InRange(reply.Body.GetProperty("detail").GetString()!.Length, 1, 1_000);
     }
 
     [Theory]

@@ -89,6 +89,8 @@ public sealed class ForecastOipTests(ForecastFixture fixture) : IClassFixture<Fo
     [InlineData("""[{"name": "series", "shape": [1, 1, 3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}]""")]
     [InlineData("""[{"name": "series", "shape": [3], "datatype": "BYTES", "data": ["1", "2", "3"]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}]""")]
     [InlineData("""[{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "levels", "shape": [1], "datatype": "FP64", "data": [100]}]""")]
+    // 0.5 + level / 200 rounds to 1, where the interval's normal quantile is undefined (was a 500).
+    [InlineData("""[{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "levels", "shape": [1], "datatype": "FP64", "data": [99.99999999999999]}]""")]
     [InlineData("""[{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "frequency", "shape": [1], "datatype": "BYTES", "data": ["sometimes"]}]""")]
     [InlineData("""[{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "weather", "shape": [1], "datatype": "BYTES", "data": ["sunny"]}]""")]
     public async Task Infer_InvalidInputs_Returns400ErrorObject(string inputs)
@@ -96,6 +98,20 @@ public sealed class ForecastOipTests(ForecastFixture fixture) : IClassFixture<Fo
         var reply = await _client.PostAsync("/v2/models/forecast/infer", $$"""{"inputs": {{inputs}}}""");
 
         reply.AssertOipError(HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("""{"name": "series", "shape": [1, 200000], "datatype": "FP64", "data": [1]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}""", "MaxSeriesLength")]
+    [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "levels", "shape": [1000000], "datatype": "FP64", "data": [80]}""", "at most 10")]
+    [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1000000], "datatype": "INT32", "data": [2]}""", "must hold one integer")]
+    [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "frequency", "shape": [1000000], "datatype": "BYTES", "data": ["hourly"]}""", "must hold one string")]
+    public async Task Infer_DeclaredShapeBeyondAServiceLimit_IsRefusedBeforeItsDataIsRead(string inputs, string expected)
+    {
+        // The data does not match the shape: only a check on the declared shape gives these answers.
+        var reply = await _client.PostAsync("/v2/models/forecast/infer", $$"""{"inputs": [{{inputs}}]}""");
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+        Assert.Contains(expected, reply.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -132,6 +132,38 @@ public sealed class FraudApiTests(FraudFixture fixture) : IClassFixture<FraudFix
     }
 
     [Theory]
+    [InlineData(1e-40, true)]
+    [InlineData(1e-40, false)]
+    [InlineData(5e-324, true)]
+    [InlineData(1e-300, false)]
+    public async Task Score_AverageSoSmallTheAmountRatioOverflows_Returns400InvalidInput(double average, bool explain)
+    {
+        // amount / averageAmount30Days is encoded as a float: 1899 / 1e-40 is beyond its range (was a 500 from the trees).
+        var reply = await _client.PostAsync("/v1/fraud:score", With(With(StolenCard, "averageAmount30Days", average), "explain", explain));
+
+        reply.AssertProblem(HttpStatusCode.BadRequest, Http.InvalidInput);
+        Assert.Contains("averageAmount30Days", reply.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_SmallAverageWhoseRatioFits_IsScored()
+    {
+        var reply = await _client.PostAsync("/v1/fraud:score", With(StolenCard, "averageAmount30Days", 1e-30));
+
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal("fraud", reply.Body.GetProperty("decision").GetString());
+    }
+
+    [Fact]
+    public async Task BatchScore_TransactionWhoseAmountRatioOverflows_IsRefusedWithItsIndex()
+    {
+        var reply = await _client.PostAsync("/v1/fraud:batchScore", $$"""{"transactions": [{{Groceries}}, {{With(Groceries, "averageAmount30Days", 1e-40)}}], "explain": false}""");
+
+        reply.AssertProblem(HttpStatusCode.BadRequest, Http.InvalidInput);
+        Assert.StartsWith("transactions[1]: averageAmount30Days", reply.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("""{"transactions": []}""")]
     [InlineData("""{"transactions": [null]}""")]
     [InlineData("""{"transactions": {}}""")]

@@ -61,7 +61,7 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
 
         // Initialised because the chain stops at the first refusal.
         (double[][] series, long horizon, double[]? levels, string? frequency, string? method) = ([], 0, null, null, null);
-        var refusal = ReadSeries(inputs, seriesInput, out series)
+        var refusal = ReadSeries(inputs, seriesInput, options, out series)
             ?? ReadOne(inputs, horizonInput, out horizon)
             ?? ReadLevels(inputs, out levels)
             ?? ReadText(inputs, FrequencyInput, out frequency)
@@ -121,8 +121,8 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
         }
     }
 
-    /// <summary>One series (<c>[T]</c>) or n of equal length (<c>[n, T]</c>), 1 ≤ n ≤ MaxBatchSize.</summary>
-    private static RequestRefusal? ReadSeries(TensorInputs inputs, InferenceRequestInput input, out double[][] series)
+    /// <summary>One series (<c>[T]</c>) or n of equal length (<c>[n, T]</c>), 1 ≤ n ≤ MaxBatchSize, T ≤ MaxSeriesLength.</summary>
+    private static RequestRefusal? ReadSeries(TensorInputs inputs, InferenceRequestInput input, ForecastServiceOptions options, out double[][] series)
     {
         series = [];
         var shape = input.Shape;
@@ -140,6 +140,12 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
         if (rows > inputs.Limits.MaxBatchSize)
         {
             return RequestRefusal.Limit($"Input '{SeriesInput}' holds {rows} series; at most {inputs.Limits.MaxBatchSize} are allowed (limit MaxBatchSize).");
+        }
+
+        // Checked on the declared shape: the reader sizes its buffer from the shape before it counts the data.
+        if (ForecastOperations.CheckSeriesLength(shape[^1], options) is { } tooLong)
+        {
+            return tooLong;
         }
 
         if (inputs.ReadNumbers(input, out var values) is { } refusal)
@@ -160,14 +166,14 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
     private static RequestRefusal? ReadOne(TensorInputs inputs, InferenceRequestInput input, out long value)
     {
         value = 0;
+        if (TensorInputs.ElementCount(input) != 1)
+        {
+            return RequestRefusal.Invalid($"Input '{input.Name}' must hold one integer (shape [1]).");
+        }
+
         if (inputs.ReadIntegers(input, out var values) is { } refusal)
         {
             return refusal;
-        }
-
-        if (values.Length != 1)
-        {
-            return RequestRefusal.Invalid($"Input '{input.Name}' must hold one integer (shape [1]).");
         }
 
         value = values[0];
@@ -177,7 +183,12 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
     private static RequestRefusal? ReadLevels(TensorInputs inputs, out double[]? levels)
     {
         levels = null;
-        return inputs.Find(LevelsInput) is { } input ? inputs.ReadNumbers(input, out levels) : null;
+        if (inputs.Find(LevelsInput) is not { } input)
+        {
+            return null;
+        }
+
+        return ForecastOperations.CheckLevelCount(TensorInputs.ElementCount(input)) ?? inputs.ReadNumbers(input, out levels);
     }
 
     private static RequestRefusal? ReadText(TensorInputs inputs, string name, out string? text)
@@ -188,14 +199,14 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
             return null;
         }
 
+        if (TensorInputs.ElementCount(input) != 1)
+        {
+            return RequestRefusal.Invalid($"Input '{name}' must hold one string (shape [1]).");
+        }
+
         if (inputs.ReadStrings(input, out var values) is { } refusal)
         {
             return refusal;
-        }
-
-        if (values.Length != 1)
-        {
-            return RequestRefusal.Invalid($"Input '{name}' must hold one string (shape [1]).");
         }
 
         text = values[0];

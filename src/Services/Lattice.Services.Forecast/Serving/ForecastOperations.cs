@@ -15,6 +15,9 @@ internal sealed record ForecastJob(IReadOnlyList<double[]> Series, int Horizon, 
 /// <summary>What the forecast endpoints run on the routed version, and the request checks both APIs share.</summary>
 internal static class ForecastOperations
 {
+    /// <summary>Characters of a caller's unknown frequency or method quoted back in the error.</summary>
+    private const int MaxQuotedLength = 64;
+
     /// <summary>Fits and forecasts each series; recorded with a summary of the request as input and the method as label.</summary>
     public static ModelOperation<ForecasterVersion, ForecastJob, ForecastResult[]> Forecast { get; } = new(
         static (version, job) =>
@@ -54,9 +57,9 @@ internal static class ForecastOperations
                 return RequestRefusal.Invalid("'series' is empty; send at least one value.");
             }
 
-            if (values.Length > options.MaxSeriesLength)
+            if (CheckSeriesLength(values.Length, options) is { } tooLong)
             {
-                return RequestRefusal.Limit($"'series' has {values.Length} values; at most {options.MaxSeriesLength} are accepted (limit MaxSeriesLength).");
+                return tooLong;
             }
         }
 
@@ -71,23 +74,25 @@ internal static class ForecastOperations
         }
 
         levels ??= options.EffectiveLevels;
-        if (levels.Count > ForecastLimits.MaxLevels)
+        if (CheckLevelCount(levels.Count) is { } tooMany)
         {
-            return RequestRefusal.Limit($"'levels' holds {levels.Count} levels; at most {ForecastLimits.MaxLevels} are allowed.");
+            return tooMany;
         }
 
         foreach (var level in levels)
         {
-            if (!(level is > 0 and < 100))
+            if (!IsLevel(level))
             {
-                return RequestRefusal.Invalid($"Every level must be strictly between 0 and 100 (got {level.ToString(CultureInfo.InvariantCulture)}).");
+                return RequestRefusal.Invalid(level is > 0 and < 100
+                    ? $"Level {level.ToString("R", CultureInfo.InvariantCulture)} is too close to 100 for a finite interval; use at most 99.99999999999997."
+                    : $"Every level must be strictly between 0 and 100 (got {level.ToString(CultureInfo.InvariantCulture)}).");
             }
         }
 
         var seriesFrequency = SeriesFrequency.Other;
         if (frequency is not null && !ForecastNames.TryParseFrequency(frequency, out seriesFrequency))
         {
-            return RequestRefusal.Invalid($"'frequency' must be one of {ForecastNames.FrequencyList} (got '{frequency}').");
+            return RequestRefusal.Invalid($"'frequency' must be one of {ForecastNames.FrequencyList} (got '{Quote(frequency)}').");
         }
 
         ForecastMethod? forecastMethod = null;
@@ -95,7 +100,7 @@ internal static class ForecastOperations
         {
             if (!ForecastNames.TryParseMethod(method, out var parsed))
             {
-                return RequestRefusal.Invalid($"'method' must be one of {ForecastNames.MethodList} (got '{method}').");
+                return RequestRefusal.Invalid($"'method' must be one of {ForecastNames.MethodList} (got '{Quote(method)}').");
             }
 
             forecastMethod = parsed;
@@ -113,5 +118,37 @@ internal static class ForecastOperations
 
         job = new ForecastJob(series, (int)horizon, seriesFrequency, levels, forecastMethod);
         return null;
+    }
+
+    /// <summary>
+    /// Whether an interval level can be forecast: strictly inside (0, 100) and far enough below 100 that the
+    /// forecaster's normal quantile of 0.5 + level / 200 is below 1. 99.99999999999999 rounds that to 1, where the
+    /// quantile throws: a 500 for a client's level (and for every request, as a default level).
+    /// </summary>
+    public static bool IsLevel(double level) => level is > 0 and < 100 && 0.5 + (level / 200) < 1;
+
+    /// <summary>Refuses a series longer than <c>MaxSeriesLength</c> (also checked on a declared OIP shape, before its data is read).</summary>
+    public static RequestRefusal? CheckSeriesLength(long length, ForecastServiceOptions options) =>
+        length > options.MaxSeriesLength
+            ? RequestRefusal.Limit($"'series' has {length} values; at most {options.MaxSeriesLength} are accepted (limit MaxSeriesLength).")
+            : null;
+
+    /// <summary>Refuses more than <see cref="ForecastLimits.MaxLevels"/> levels (also checked on a declared OIP shape, before its data is read).</summary>
+    public static RequestRefusal? CheckLevelCount(long count) =>
+        count > ForecastLimits.MaxLevels
+            ? RequestRefusal.Limit($"'levels' holds {count} levels; at most {ForecastLimits.MaxLevels} are allowed.")
+            : null;
+
+    /// <summary>A name the caller sent, shortened for an error message: a 4 MiB 'frequency' is not echoed back whole.</summary>
+    private static string Quote(string text)
+    {
+        if (text.Length <= MaxQuotedLength)
+        {
+            return text;
+        }
+
+        // Never cut a surrogate pair in half.
+        var length = char.IsHighSurrogate(text[MaxQuotedLength - 1]) ? MaxQuotedLength - 1 : MaxQuotedLength;
+        return string.Concat(text.AsSpan(0, length), "…");
     }
 }

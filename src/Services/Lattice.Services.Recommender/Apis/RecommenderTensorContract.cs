@@ -66,14 +66,15 @@ internal sealed class RecommenderTensorContract(RecommenderServiceOptions option
         long? requestedK = null;
         if (inputs.Find(KInput) is { } kInput)
         {
+            // Checked on the declared shape: the reader sizes its buffer from the shape before it counts the data.
+            if (TensorInputs.ElementCount(kInput) != 1)
+            {
+                return TensorBinding<RecommendationQuery>.Refused(RequestRefusal.Invalid($"Input '{KInput}' must hold one integer (shape [1])."));
+            }
+
             if (inputs.ReadIntegers(kInput, out var k) is { } badK)
             {
                 return TensorBinding<RecommendationQuery>.Refused(badK);
-            }
-
-            if (k.Length != 1)
-            {
-                return TensorBinding<RecommendationQuery>.Refused(RequestRefusal.Invalid($"Input '{KInput}' must hold one integer (shape [1])."));
             }
 
             requestedK = k[0];
