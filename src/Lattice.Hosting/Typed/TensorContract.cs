@@ -175,9 +175,17 @@ public sealed class TensorInputs
             return RequestRefusal.Invalid($"Input '{input.Name}': 'data' must be an array.");
         }
 
-        if (!IsFlat(input.Data) && !IsNestedAs(input.Data, input.Shape, 0))
+        var flat = IsFlat(input.Data);
+        if (!flat && !IsNestedAs(input.Data, input.Shape, 0))
         {
             return RequestRefusal.Invalid($"Input '{input.Name}': the nesting of 'data' does not match shape [{string.Join(", ", input.Shape)}]; give the data flat or nested exactly as the shape.");
+        }
+
+        // Counted before the buffer is made: a few bytes declaring a large shape must not cost its allocation.
+        // (Data nested exactly as the shape holds exactly its element count.)
+        if (flat && input.Data.GetArrayLength() is var length && length != elements)
+        {
+            return RequestRefusal.Invalid($"Input '{input.Name}': shape [{string.Join(", ", input.Shape)}] holds {elements} elements but 'data' has {length}.");
         }
 
         var buffer = new T[elements];

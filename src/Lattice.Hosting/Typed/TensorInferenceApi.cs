@@ -181,6 +181,11 @@ public static class TensorInferenceApi
         var total = 0L;
         foreach (var input in request.Inputs)
         {
+            if (input is null)
+            {
+                return RequestRefusal.Invalid("Every entry of 'inputs' must be a tensor object, not null.");
+            }
+
             if (string.IsNullOrEmpty(input.Name) || !InferenceRequestParser.TryParseDatatype(input.Datatype, out _))
             {
                 return RequestRefusal.Invalid($"Input '{input.Name}' needs a name and a known datatype (got '{input.Datatype}').");
@@ -212,6 +217,11 @@ public static class TensorInferenceApi
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var requested in request.Outputs ?? [])
         {
+            if (requested is null)
+            {
+                return RequestRefusal.Invalid("Every entry of 'outputs' must be an object with a name, not null.");
+            }
+
             if (!outputs.Any(o => string.Equals(o.Name, requested.Name, StringComparison.Ordinal)))
             {
                 return RequestRefusal.Invalid($"The model has no output '{requested.Name}'; its outputs are {string.Join(", ", outputs.Select(o => o.Name))}.");
