@@ -167,7 +167,8 @@ public static class Forecaster
             return $"Season lengths must be in 1..{ForecastLimits.MaxSeasonLength} and the long season a multiple of the season.";
         }
 
-        if (options.Levels.Count > ForecastLimits.MaxLevels || options.Levels.Any(l => !(l > 0 && l < 100)))
+        // The interval's upper quantile must stay below 1: for 99.99999999999999, 0.5 + level / 200 rounds to 1.
+        if (options.Levels.Count > ForecastLimits.MaxLevels || options.Levels.Any(l => !(l > 0 && l < 100 && 0.5 + (l / 200) < 1)))
         {
             return $"Give at most {ForecastLimits.MaxLevels} interval levels, each strictly between 0 and 100.";
         }

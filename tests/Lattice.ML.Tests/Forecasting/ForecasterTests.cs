@@ -191,6 +191,7 @@ public sealed class ForecasterTests
     public void Forecast_BadOptions_Throws()
     {
         Assert.Throws<ArgumentException>(() => Forecaster.Forecast([1, 2, 3], 2, new ForecastOptions { Levels = [100] }));
+        Assert.Throws<ArgumentException>(() => Forecaster.Forecast([1, 2, 3], 2, new ForecastOptions { Levels = [99.99999999999999] }));
         Assert.Throws<ArgumentException>(() => Forecaster.Forecast([1, 2, 3], 2, new ForecastOptions { SeasonLength = 0 }));
         Assert.Throws<ArgumentException>(() => Forecaster.Forecast([1, 2, 3], 2, new ForecastOptions { SeasonLength = 24, LongSeasonLength = 100 }));
     }
@@ -219,6 +220,9 @@ public sealed class ForecasterTests
     }
 
     [Fact]
-    public void Validate_ValidRequest_ReturnsNull() =>
+    public void Validate_ValidRequest_ReturnsNull()
+    {
         Assert.Null(Forecaster.Validate([1, 2, 3], 2, new ForecastOptions()));
+        Assert.Null(Forecaster.Validate([1, 2, 3], 2, new ForecastOptions { Levels = [99.99999999999997] }));
+    }
 }
