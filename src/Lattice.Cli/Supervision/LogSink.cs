@@ -10,10 +10,17 @@ namespace Lattice.Cli.Supervision;
 /// Where the children's output goes: every line to <c>&lt;data&gt;/logs/&lt;replica&gt;.log</c> as written, and to
 /// the terminal prefixed by the replica's name (JSON log lines rendered as one readable line). While the
 /// startup display is on screen only warnings and errors are kept for the terminal, and shown after it.
-/// A multi-line message or exception keeps all its lines (stack frames aside), each prefixed.
+/// A multi-line message or exception keeps all its lines (stack frames aside), each prefixed. A plain (not JSON)
+/// line on a child's stderr counts as an error.
 /// </summary>
 internal sealed partial class LogSink : IDisposable
 {
+    // Levels as ranked by Render: Trace 0 ... Critical 5; FileOnly is never shown on the terminal.
+    internal const int InformationLevel = 2;
+    internal const int WarningLevel = 3;
+    internal const int ErrorLevel = 4;
+    private const int FileOnly = -1;
+
     private readonly string _folder;
     private readonly TextWriter _console;
     private readonly ConcurrentDictionary<string, StreamWriter> _files = new(StringComparer.Ordinal);
@@ -46,11 +53,22 @@ internal sealed partial class LogSink : IDisposable
     }
 
     /// <summary>Show only lines at this level or above on the terminal (files get everything).</summary>
-    public int MinimumConsoleLevel { get; set; } = 2;
+    public int MinimumConsoleLevel { get; set; } = InformationLevel;
 
     public string FileOf(ReplicaPlan replica) => Path.Combine(_folder, replica.DisplayName.Replace('#', '-') + ".log");
 
-    public void Child(ReplicaPlan replica, string line)
+    /// <summary>A line the child wrote to stdout.</summary>
+    public void Child(ReplicaPlan replica, string line) => Write(replica, line, Render(line));
+
+    /// <summary>
+    /// A line the child wrote to stderr. What a child writes there before its logging is set up (the dotnet host's
+    /// errors, a bad setting, an unhandled exception) is plain text: shown as an error, so it is not kept from the
+    /// terminal during startup; its stack frames, as for JSON exceptions, only go to the file.
+    /// </summary>
+    public void ChildError(ReplicaPlan replica, string line) =>
+        Write(replica, line, StackFrame().IsMatch(line) ? (FileOnly, line) : Render(line, plainLevel: ErrorLevel));
+
+    private void Write(ReplicaPlan replica, string line, (int Level, string Text) shown)
     {
         var file = _files.GetOrAdd(replica.DisplayName, _ => new StreamWriter(new FileStream(FileOf(replica), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
         lock (file)
@@ -58,7 +76,7 @@ internal sealed partial class LogSink : IDisposable
             file.WriteLine(line);
         }
 
-        var (level, rendered) = Render(line);
+        var (level, rendered) = shown;
         // Every line of a multi-line message or exception gets the prefix, and they are written together.
         var prefix = $"{replica.DisplayName,-14} | ";
         var text = prefix + rendered.ReplaceLineEndings(Environment.NewLine + prefix);
@@ -69,7 +87,7 @@ internal sealed partial class LogSink : IDisposable
                 WriteConsole(text);
             }
         }
-        else if (level >= 3)
+        else if (level >= WarningLevel)
         {
             _held.Enqueue(text);
         }
@@ -94,12 +112,15 @@ internal sealed partial class LogSink : IDisposable
         }
     }
 
-    /// <summary>JSON lines (Lattice's console format) become "time level message"; anything else passes through.</summary>
-    internal static (int Level, string Text) Render(string line)
+    /// <summary>
+    /// JSON lines (Lattice's console format) become "time level message"; anything else passes through, ranked
+    /// <paramref name="plainLevel"/>.
+    /// </summary>
+    internal static (int Level, string Text) Render(string line, int plainLevel = InformationLevel)
     {
         if (!line.StartsWith('{'))
         {
-            return (2, line);
+            return (plainLevel, line);
         }
 
         try
@@ -116,16 +137,16 @@ internal sealed partial class LogSink : IDisposable
             {
                 "Trace" => 0,
                 "Debug" => 1,
-                "Information" => 2,
-                "Warning" => 3,
-                "Error" => 4,
+                "Information" => InformationLevel,
+                "Warning" => WarningLevel,
+                "Error" => ErrorLevel,
                 _ => 5,
             };
             return (rank, $"{time} {Abbreviate(level)} {message}{exception}");
         }
         catch (JsonException)
         {
-            return (2, line);
+            return (plainLevel, line);
         }
     }
 

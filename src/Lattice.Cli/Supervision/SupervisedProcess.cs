@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using Lattice.Cli.Platform;
 
@@ -6,7 +7,8 @@ namespace Lattice.Cli.Supervision;
 /// <summary>
 /// One replica's process, kept running: it is started, and whenever it exits (and we are not stopping)
 /// restarted after an exponential backoff that resets once the process has stayed up for a while.
-/// Its stdout/stderr lines go to the log sink.
+/// Its stdout/stderr lines go to the log sink. The process runs in a session of its own (<see cref="ChildSession"/>),
+/// so only lattice stops it. Once <see cref="StopAsync"/> is called nothing is started again.
 /// </summary>
 internal sealed class SupervisedProcess(
     ReplicaPlan replica,
@@ -16,7 +18,11 @@ internal sealed class SupervisedProcess(
     TimeProvider timeProvider,
     Action stateChanged)
 {
+    private readonly ProcessStartInfo _startInfo = ChildSession.Detach(startInfo);
     private readonly Lock _lock = new();
+
+    // Cancelled by StopAsync: ends a backoff delay or a wait at once, so RunAsync returns without another start.
+    private readonly CancellationTokenSource _stop = new();
     private Process? _process;
     private string _phase = ReplicaPhase.Starting;
     private int _restarts;
@@ -66,27 +72,24 @@ internal sealed class SupervisedProcess(
         stateChanged();
     }
 
-    /// <summary>Runs until <paramref name="stopping"/> fires, restarting the process whenever it exits.</summary>
+    /// <summary>
+    /// Runs until <paramref name="stopping"/> fires or <see cref="StopAsync"/> is called, restarting the process
+    /// whenever it exits. A process still running when this returns is left to <see cref="StopAsync"/>.
+    /// </summary>
     public async Task RunAsync(CancellationToken stopping)
     {
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(stopping, _stop.Token);
+        var cancellation = running.Token;
         var backoff = plan.InitialBackoff;
-        while (!stopping.IsCancellationRequested)
+        while (!cancellation.IsCancellationRequested)
         {
-            lock (_lock)
-            {
-                if (_stopRequested)
-                {
-                    break;
-                }
-            }
-
             var started = timeProvider.GetTimestamp();
-            Process process;
+            Process? process;
             try
             {
                 process = Start();
             }
-            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            catch (Exception e) when (e is Win32Exception or InvalidOperationException)
             {
                 logs.Supervisor($"{replica.DisplayName}: could not start: {e.Message}");
                 lock (_lock)
@@ -95,14 +98,20 @@ internal sealed class SupervisedProcess(
                 }
 
                 SetPhase(ReplicaPhase.Exited, null);
-                await DelayAsync(backoff, stopping);
+                await DelayAsync(backoff, cancellation);
                 backoff = Next(backoff);
                 continue;
             }
 
+            if (process is null)
+            {
+                // A stop came first: nothing was started.
+                break;
+            }
+
             try
             {
-                await process.WaitForExitAsync(stopping);
+                await process.WaitForExitAsync(cancellation);
             }
             catch (OperationCanceledException)
             {
@@ -132,8 +141,8 @@ internal sealed class SupervisedProcess(
 
             SetPhase(ReplicaPhase.Restarting, exitCode);
             logs.Supervisor($"{replica.DisplayName} (pid {pid}) exited with code {exitCode} after {upFor.TotalSeconds:0.0}s; restarting in {backoff.TotalMilliseconds:0} ms");
-            await DelayAsync(backoff, stopping);
-            if (stopping.IsCancellationRequested)
+            await DelayAsync(backoff, cancellation);
+            if (cancellation.IsCancellationRequested)
             {
                 break;
             }
@@ -159,6 +168,8 @@ internal sealed class SupervisedProcess(
             _phase = ReplicaPhase.Stopping;
         }
 
+        await _stop.CancelAsync();
+        stateChanged();
         if (process is null)
         {
             SetPhase(ReplicaPhase.Stopped, null);
@@ -170,7 +181,7 @@ internal sealed class SupervisedProcess(
             if (!process.HasExited)
             {
                 ProcessSignals.Terminate(process.Id);
-                using var timeout = new CancellationTokenSource(grace);
+                using var timeout = new CancellationTokenSource(grace, timeProvider);
                 try
                 {
                     await process.WaitForExitAsync(timeout.Token);
@@ -196,9 +207,10 @@ internal sealed class SupervisedProcess(
         }
     }
 
-    private Process Start()
+    /// <summary>Starts the process; null when a stop was requested first.</summary>
+    private Process? Start()
     {
-        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var process = new Process { StartInfo = _startInfo, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -210,29 +222,37 @@ internal sealed class SupervisedProcess(
         {
             if (e.Data is not null)
             {
-                logs.Child(replica, e.Data);
+                logs.ChildError(replica, e.Data);
             }
         };
-        if (!process.Start())
+        try
         {
-            throw new InvalidOperationException("the process did not start");
-        }
-
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        lock (_lock)
-        {
-            if (_stopRequested)
+            lock (_lock)
             {
-                // Stop arrived while this one was starting: it must not outlive the supervisor.
-                process.Kill(entireProcessTree: true);
-                process.Dispose();
-                throw new InvalidOperationException("stopping");
-            }
+                // Started under the lock: a stop either comes first, and nothing starts, or finds this process
+                // in _process and stops it. Never a process that starts after the stop and outlives it.
+                if (_stopRequested)
+                {
+                    process.Dispose();
+                    return null;
+                }
 
-            _process = process;
-            _phase = ReplicaPhase.Starting;
-            _startedAt = timeProvider.GetUtcNow();
+                if (!process.Start())
+                {
+                    throw new InvalidOperationException("the process did not start");
+                }
+
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                _process = process;
+                _phase = ReplicaPhase.Starting;
+                _startedAt = timeProvider.GetUtcNow();
+            }
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
         }
 
         stateChanged();
@@ -243,6 +263,12 @@ internal sealed class SupervisedProcess(
     {
         lock (_lock)
         {
+            // Once a stop is requested the phase is the stop's: an exit or a restart seen meanwhile does not undo it.
+            if (_stopRequested && phase != ReplicaPhase.Stopped)
+            {
+                return;
+            }
+
             _phase = phase;
             _lastExitCode = exitCode ?? _lastExitCode;
         }
@@ -252,11 +278,11 @@ internal sealed class SupervisedProcess(
 
     private TimeSpan Next(TimeSpan backoff) => TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, plan.MaxBackoff.Ticks));
 
-    private static async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(delay, cancellationToken);
+            await Task.Delay(delay, timeProvider, cancellationToken);
         }
         catch (OperationCanceledException)
         {

@@ -8,7 +8,8 @@ namespace Lattice.Cli.Supervision;
 /// <summary>
 /// <c>lattice up</c>: builds what is stale, starts every replica of every component as its own OS process,
 /// waits for each /health/ready with a live display, then keeps them running (restarting with backoff)
-/// until cancelled, and finally stops every child: SIGTERM, then SIGKILL after a grace period.
+/// until cancelled, and finally stops every child in order: SIGTERM, then SIGKILL after a grace period. Each child
+/// runs in a session of its own, so a Ctrl+C at the terminal reaches only lattice, which stops them in that order.
 /// </summary>
 internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimeProvider timeProvider)
 {
@@ -54,6 +55,11 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
             }
         }
 
+        if (ChildSession.SetsidPath is null && !OperatingSystem.IsWindows())
+        {
+            logs.Supervisor("setsid not found: the processes share this terminal's process group, so Ctrl+C stops them all at once, not in order");
+        }
+
         using var supervising = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var runs = _processes.Select(p => p.RunAsync(supervising.Token)).ToList();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -85,18 +91,25 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         }
 
         logs.Supervisor("stopping every process");
-        // The door closes first, then the orchestrator, then the services it calls.
-        foreach (var kind in new[] { ComponentKind.Gateway, ComponentKind.Orchestrator, ComponentKind.Service })
-        {
-            await Task.WhenAll(_processes.Where(p => plan.Components.First(c => c.Name == p.Replica.Component).Kind == kind).Select(p => p.StopAsync(StopGrace)));
-        }
-
+        await StopInOrderAsync(plan, _processes, StopGrace);
         await supervising.CancelAsync();
         await Task.WhenAll(runs);
         await monitor;
         WriteState();
         logs.Supervisor("stopped");
         return ready ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Stops every process, whatever stopped lattice (Ctrl+C, SIGTERM, SIGHUP, a failed startup): the door closes
+    /// first, then the orchestrator, then the services it calls; each kind once the previous one has exited.
+    /// </summary>
+    internal static async Task StopInOrderAsync(PlatformPlan plan, IReadOnlyCollection<SupervisedProcess> processes, TimeSpan grace)
+    {
+        foreach (var kind in new[] { ComponentKind.Gateway, ComponentKind.Orchestrator, ComponentKind.Service })
+        {
+            await Task.WhenAll(processes.Where(p => plan.Components.First(c => c.Name == p.Replica.Component).Kind == kind).Select(p => p.StopAsync(grace)));
+        }
     }
 
     private async Task<bool> BuildAsync(bool build, CancellationToken stopping)

@@ -64,6 +64,37 @@ public sealed class LogSinkTests : IDisposable
         Assert.Equal($"spam#1         | plain output{Environment.NewLine}", _console.ToString());
     }
 
+    [Fact]
+    public void ChildError_PlainLinesDuringStartup_ShownPrefixedOnceLiveWithoutStackFramesAndAllKeptInTheFile()
+    {
+        using var sut = new LogSink(_folder, _console);
+        var gateway = new ReplicaPlan("gateway", 0, 5000);
+
+        // What a child writes before its logging is set up: the runtime's report of an unhandled exception.
+        sut.ChildError(gateway, "Unhandled exception. System.IO.InvalidDataException: appsettings.json: bad JSON at line 3");
+        sut.ChildError(gateway, "   at Program.<Main>$(String[] args) in /repo/src/Lattice.Gateway/Program.cs:line 5");
+        sut.Child(gateway, "plain progress on stdout");
+        Assert.Empty(_console.ToString());
+        sut.Live = true;
+
+        Assert.Equal($"gateway        | Unhandled exception. System.IO.InvalidDataException: appsettings.json: bad JSON at line 3{Environment.NewLine}", _console.ToString());
+        var file = File.ReadAllLines(sut.FileOf(gateway));
+        Assert.Equal(3, file.Length);
+        Assert.Contains("Program.cs:line 5", file[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChildError_JsonLine_RankedByItsOwnLevel()
+    {
+        using var sut = new LogSink(_folder, _console);
+        var gateway = new ReplicaPlan("gateway", 0, 5000);
+
+        sut.ChildError(gateway, JsonLine("Information", "Now listening", string.Empty));
+        sut.Live = true;
+
+        Assert.Empty(_console.ToString());
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string JsonLine(string level, string message, string exception) => JsonSerializer.Serialize(new Dictionary<string, string>

@@ -81,6 +81,14 @@ public sealed class ProjectBuilderTests : IDisposable
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
+            // The shell was waited for; its child got SIGKILL too, which lands a moment later: wait for it, with a
+            // bound only to catch a survivor.
+            using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (started.Any(IsAlive) && !hang.IsCancellationRequested)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+
             Assert.All(started, pid => Assert.False(IsAlive(pid), $"process {pid} outlived the cancelled build"));
         }
         finally

@@ -52,5 +52,86 @@ public sealed class SupervisorTests : IDisposable
         Assert.DoesNotContain("Not every process became ready in time", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task StopInOrderAsync_EveryKind_StopsTheGatewayThenTheOrchestratorThenTheServices()
+    {
+        // Ctrl+C, SIGTERM and SIGHUP all end in this stop; the children, in sessions of their own, get no signal but its.
+        ComponentPlan[] components =
+        [
+            Component("gateway", ComponentKind.Gateway, replicas: 1),
+            Component("orchestrator", ComponentKind.Orchestrator, replicas: 1),
+            Component("sentiment", ComponentKind.Service, replicas: 2),
+            Component("intent", ComponentKind.Service, replicas: 1),
+        ];
+        var plan = TestPlans.For(_root, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), components);
+        var kinds = components.SelectMany(c => c.Replicas.Select(r => (r.DisplayName, c.Kind))).ToDictionary();
+        var events = new List<(string Replica, string Phase)>();
+        using var logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), TextWriter.Null);
+        using var hang = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        hang.CancelAfter(TimeSpan.FromSeconds(60));
+        var children = new List<ScriptedReplica>();
+        try
+        {
+            foreach (var replica in components.SelectMany(c => c.Replicas))
+            {
+                children.Add(new ScriptedReplica(plan, logs, replica, "exec sleep 600", TimeProvider.System, state =>
+                {
+                    lock (events)
+                    {
+                        events.Add((replica.DisplayName, state.Phase));
+                    }
+                }).Start());
+            }
+
+            var pids = new List<int>();
+            foreach (var child in children)
+            {
+                pids.Add(await child.NextPidAsync(hang.Token));
+            }
+
+            await Supervisor.StopInOrderAsync(plan, [.. children.Select(c => c.Sut)], ScriptedReplica.Grace);
+
+            List<(string Replica, string Phase)> seen;
+            lock (events)
+            {
+                seen = [.. events];
+            }
+
+            // A kind is told to stop only once every replica of the kinds before it has exited.
+            ComponentKind[] order = [ComponentKind.Gateway, ComponentKind.Orchestrator, ComponentKind.Service];
+            Assert.Equal(children.Count, seen.Count(e => e.Phase == ReplicaPhase.Stopping));
+            for (var i = 0; i < seen.Count; i++)
+            {
+                if (seen[i].Phase == ReplicaPhase.Stopping)
+                {
+                    var rank = Array.IndexOf(order, kinds[seen[i].Replica]);
+                    var before = kinds.Where(k => Array.IndexOf(order, k.Value) < rank).Select(k => k.Key);
+                    Assert.All(before, other => Assert.Contains((other, ReplicaPhase.Stopped), seen[..i]));
+                }
+            }
+
+            Assert.All(children, c => Assert.Equal(ReplicaPhase.Stopped, c.Sut.State.Phase));
+            Assert.All(children, c => Assert.Equal(143, c.Sut.State.LastExitCode));
+            Assert.All(pids, pid => Assert.False(ScriptedReplica.IsAlive(pid)));
+        }
+        finally
+        {
+            foreach (var child in children)
+            {
+                await child.DisposeAsync();
+            }
+        }
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private ComponentPlan Component(string name, ComponentKind kind, int replicas) => new()
+    {
+        Name = name,
+        Kind = kind,
+        ProjectFolder = Path.Combine(_root, name),
+        ProjectName = name,
+        Replicas = [.. Enumerable.Range(0, replicas).Select(i => new ReplicaPlan(name, i, TestPorts.Free()))],
+        Environment = new Dictionary<string, string>(),
+    };
 }
