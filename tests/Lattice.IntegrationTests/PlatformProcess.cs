@@ -161,7 +161,7 @@ internal sealed class PlatformProcess : IAsyncDisposable
         return client;
     }
 
-    /// <summary>SIGTERM to the supervisor, as Ctrl+C would; true when it exited within the timeout.</summary>
+    /// <summary>SIGTERM to the supervisor (it stops its children in the same order as for a Ctrl+C); true when it exited within the timeout.</summary>
     public async Task<bool> StopAsync(TimeSpan timeout)
     {
         if (_supervisor.HasExited)

@@ -128,6 +128,12 @@ public static class FraudSchema
             return "averageAmount30Days must be a finite number between 0 and the amount limit.";
         }
 
+        // Encode stores amount / average as a float: a tiny positive average (1e-40) overflows it to infinity.
+        if (transaction.AverageAmount30Days > 0 && !float.IsFinite((float)(transaction.Amount / transaction.AverageAmount30Days)))
+        {
+            return "averageAmount30Days is too small for this amount: amount / averageAmount30Days is beyond the model's range (send 0 when the average is unknown).";
+        }
+
         return transaction.MerchantCategory is null ? "merchantCategory is required." : null;
     }
 

@@ -68,6 +68,7 @@ public sealed class FraudModelTests
         Ordinary() with { DistanceFromHomeKm = double.NaN },
         Ordinary() with { AverageAmount30Days = double.NegativeInfinity },
         Ordinary() with { Amount = 1e12 },
+        Ordinary() with { AverageAmount30Days = 1e-40 },
     ];
 
     [Theory]

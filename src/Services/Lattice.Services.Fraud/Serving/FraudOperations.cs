@@ -15,9 +15,6 @@ internal sealed record FraudScoring(IReadOnlyList<FraudTransaction> Transactions
 /// <summary>What the fraud endpoints run on the routed version.</summary>
 internal static class FraudOperations
 {
-    /// <summary>The encoded row's amount / 30-day average column (<see cref="FraudSchema.Encode"/>), the one a valid transaction can overflow.</summary>
-    private const int AmountRatioColumn = 1;
-
     /// <summary>Scores every transaction; each prediction is recorded with its encoded features and the decision as label.</summary>
     public static ModelOperation<FraudModel, FraudScoring, FraudAssessment[]> Score { get; } = new(
         static (model, scoring) =>
@@ -80,17 +77,6 @@ internal static class FraudOperations
             return RequestRefusal.Limit($"{where}merchantCategory is longer than {limits.MaxTextLength} characters (limit MaxTextLength).");
         }
 
-        if (FraudSchema.Validate(transaction) is { } error)
-        {
-            return RequestRefusal.Invalid(where + error);
-        }
-
-        // The schema accepts any positive 30-day average, but the encoded row holds amount / average as a float: a tiny
-        // average (1e-40) overflows it to infinity, which the trees refuse — a 500 for a client's transaction.
-        Span<float> row = stackalloc float[FraudSchema.EncodedWidth];
-        FraudSchema.Encode(transaction, row);
-        return float.IsFinite(row[AmountRatioColumn])
-            ? null
-            : RequestRefusal.Invalid($"{where}averageAmount30Days is too small for this amount: amount / averageAmount30Days is beyond the model's range (send 0 when the average is unknown).");
+        return FraudSchema.Validate(transaction) is { } error ? RequestRefusal.Invalid(where + error) : null;
     }
 }
