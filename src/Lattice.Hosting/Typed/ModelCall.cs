@@ -30,15 +30,36 @@ public enum ModelCallStatus
 }
 
 /// <summary>What a typed endpoint does with a model: the call itself, and how each prediction it made is recorded.</summary>
-/// <param name="predict">Runs on the routed version's model, inside the bulkhead; must not keep references to the request.</param>
-/// <param name="record">Reports each prediction (one <see cref="PredictionLog.Add(string?, string?, float)"/> per item).</param>
-public sealed class ModelOperation<TModel, TRequest, TResult>(
-    Func<TModel, TRequest, TResult> predict,
-    Action<TRequest, TResult, PredictionLog> record)
+public sealed class ModelOperation<TModel, TRequest, TResult>
 {
-    public Func<TModel, TRequest, TResult> Predict { get; } = predict ?? throw new ArgumentNullException(nameof(predict));
+    /// <summary>An operation quick enough to run to the end whatever happens to its caller.</summary>
+    /// <param name="predict">Runs on the routed version's model, inside the bulkhead; must not keep references to the request.</param>
+    /// <param name="record">Reports each prediction (one <see cref="PredictionLog.Add(string?, string?, float)"/> per item).</param>
+    public ModelOperation(Func<TModel, TRequest, TResult> predict, Action<TRequest, TResult, PredictionLog> record)
+        : this(IgnoringCancellation(predict), record)
+    {
+    }
 
-    public Action<TRequest, TResult, PredictionLog> Record { get; } = record ?? throw new ArgumentNullException(nameof(record));
+    /// <summary>
+    /// An operation long enough to stop for (many items, seconds of work): <paramref name="predict"/> gets a token that
+    /// fires when the caller hangs up, checks it between items and throws <see cref="OperationCanceledException"/>,
+    /// which frees the bulkhead slot at once and is not counted as a model failure.
+    /// </summary>
+    public ModelOperation(Func<TModel, TRequest, CancellationToken, TResult> predict, Action<TRequest, TResult, PredictionLog> record)
+    {
+        Predict = predict ?? throw new ArgumentNullException(nameof(predict));
+        Record = record ?? throw new ArgumentNullException(nameof(record));
+    }
+
+    public Func<TModel, TRequest, CancellationToken, TResult> Predict { get; }
+
+    public Action<TRequest, TResult, PredictionLog> Record { get; }
+
+    private static Func<TModel, TRequest, CancellationToken, TResult> IgnoringCancellation(Func<TModel, TRequest, TResult> predict)
+    {
+        ArgumentNullException.ThrowIfNull(predict);
+        return (model, request, _) => predict(model, request);
+    }
 }
 
 /// <summary>The result of <see cref="TypedModel{TModel}.InvokeAsync"/>: the value and the version that computed it, or why there is none.</summary>

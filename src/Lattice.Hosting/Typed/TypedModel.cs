@@ -117,9 +117,9 @@ public sealed class TypedModel<TModel>
                 var started = _timeProvider.GetTimestamp();
                 try
                 {
-                    result = operation.Predict(ModelOf(chosen), request);
+                    result = operation.Predict(ModelOf(chosen), request, cancellationToken);
                 }
-                catch (Exception ex)
+                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
                 {
                     // A server error, answered in the route's own shape (ToProblem or ToOipError) without the exception's details.
                     _executor.RecordInternalError(Name, chosen.Version, ex);
@@ -265,7 +265,7 @@ public sealed class TypedModel<TModel>
                 else
                 {
                     var started = _timeProvider.GetTimestamp();
-                    var result = operation.Predict(ModelOf(shadow), request);
+                    var result = operation.Predict(ModelOf(shadow), request, CancellationToken.None);
                     var seconds = _timeProvider.GetElapsedTime(started).TotalSeconds;
                     var labels = new List<string?>(primaryLabels.Count);
                     operation.Record(request, result, new PredictionLog(_sink, Name, shadow.Version, shadow: true, seconds, traceId, _timeProvider.GetUtcNow(), labels));

@@ -64,13 +64,33 @@ internal sealed class Gate : IDisposable
 
     public const string BlockingText = "block";
 
+    /// <summary>A text the model holds until its caller hangs up (a cancellable operation), then stops.</summary>
+    public const string HangUpText = "wait-for-hang-up";
+
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public void Enter()
     {
         _entered.Release();
         _release.Wait(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Enters, then waits (at most 30 s) for <paramref name="cancellationToken"/>; throws once it fires.</summary>
+    public void HoldUntilCancelled(CancellationToken cancellationToken)
+    {
+        _entered.Release();
+        if (cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(30)))
+        {
+            _stopped.TrySetResult();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
     public Task<bool> WaitEnteredAsync(CancellationToken cancellationToken) => _entered.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+    /// <summary>True once a held call saw its cancellation (false after 30 s).</summary>
+    public async Task<bool> WaitStoppedAsync(CancellationToken cancellationToken) =>
+        await Task.WhenAny(_stopped.Task, Task.Delay(TimeSpan.FromSeconds(30), cancellationToken)) == _stopped.Task;
 
     public void Open(int count = 1000) => _release.Release(count);
 

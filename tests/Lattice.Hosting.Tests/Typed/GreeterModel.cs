@@ -22,11 +22,18 @@ internal sealed class Greeter(string greeting, Gate? gate)
 
     public const string UnwritableName = "unwritable";
 
-    public string Greet(string name)
+    public string Greet(string name) => Greet(name, CancellationToken.None);
+
+    public string Greet(string name, CancellationToken cancellationToken)
     {
         if (gate is not null && name == Gate.BlockingText)
         {
             gate.Enter();
+        }
+
+        if (gate is not null && name == Gate.HangUpText)
+        {
+            gate.HoldUntilCancelled(cancellationToken);
         }
 
         return name == ExplodingName ? throw new InvalidOperationException("This greeter fails on purpose.") : $"{greeting}, {name}";
@@ -71,7 +78,7 @@ internal static class GreeterApi
     public const string ModelName = "greeter";
 
     public static ModelOperation<Greeter, IReadOnlyList<string>, string[]> Greet { get; } = new(
-        static (greeter, names) => [.. names.Select(greeter.Greet)],
+        static (greeter, names, cancellationToken) => [.. names.Select(name => greeter.Greet(name, cancellationToken))],
         static (names, greetings, log) =>
         {
             for (var i = 0; i < greetings.Length; i++)

@@ -85,6 +85,35 @@ public sealed class TypedModelTests
     }
 
     [Fact]
+    public async Task Invoke_CallerHangsUp_CancellableOperationStopsFreesItsSlotAndIsNoInternalError()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var gate = new Gate();
+        var (app, repository) = await GreeterServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Lattice:ModelServer:Models:greeter:Bulkhead:MaxConcurrency"] = "1",
+            ["Lattice:ModelServer:Models:greeter:Bulkhead:MaxQueue"] = "0",
+        }, gate);
+        await using var _ = app;
+        using var __ = repository;
+        using var client = app.CreateClient();
+        string[] internalErrors = ["kind=\"internal\"", "model=\"greeter\""];
+        var errorsBefore = await client.MetricValueAsync("lattice_hosting_errors_total", internalErrors);
+
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var abandoned = client.PostAsync(
+            "/v1/greet", new StringContent($$"""{"name": "{{Gate.HangUpText}}"}""", System.Text.Encoding.UTF8, "application/json"), hangUp.Token);
+        Assert.True(await gate.WaitEnteredAsync(ct));
+        await hangUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+
+        // The operation saw the hang-up and stopped; its bulkhead slot (the only one) serves the next caller.
+        Assert.True(await gate.WaitStoppedAsync(ct), "the operation never saw its caller hang up");
+        await Eventually.TrueAsync(async () => (await client.PostAsync("/v1/greet", """{"name": "Ada"}""")).Status == HttpStatusCode.OK, "the freed slot");
+        Assert.Equal(errorsBefore, await client.MetricValueAsync("lattice_hosting_errors_total", internalErrors));
+    }
+
+    [Fact]
     public async Task Invoke_EachItem_IsRecordedAndMeteredPerModelAndVersion()
     {
         var (app, repository) = await GreeterServer.StartAsync();

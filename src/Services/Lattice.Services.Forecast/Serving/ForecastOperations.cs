@@ -18,14 +18,18 @@ internal static class ForecastOperations
     /// <summary>Characters of a caller's unknown frequency or method quoted back in the error.</summary>
     private const int MaxQuotedLength = 64;
 
-    /// <summary>Fits and forecasts each series; recorded with a summary of the request as input and the method as label.</summary>
+    /// <summary>
+    /// Fits and forecasts each series, stopping between series once the caller has hung up (an OIP request may hold
+    /// hundreds, a second or more each); recorded with a summary of the request as input and the method as label.
+    /// </summary>
     public static ModelOperation<ForecasterVersion, ForecastJob, ForecastResult[]> Forecast { get; } = new(
-        static (version, job) =>
+        static (version, job, cancellationToken) =>
         {
             var options = ForecastOptions.For(job.Frequency) with { Levels = job.Levels, Method = job.Method ?? version.Method };
             var results = new ForecastResult[job.Series.Count];
             for (var i = 0; i < results.Length; i++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 results[i] = Forecaster.Forecast(job.Series[i], job.Horizon, options);
             }
 
