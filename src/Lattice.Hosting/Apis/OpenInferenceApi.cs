@@ -55,10 +55,38 @@ public static class OpenInferenceApi
             .AcceptsInferenceRequest().ProducesInferenceErrors()
             .WithName("OipInferVersion").WithSummary("Inference on one model version");
 
-        // Anything else under /v2 (an unknown path, or a known path with another method) keeps the protocol's error shape.
-        v2.Map("/{**rest}", (string? rest) => new OipErrorResult(StatusCodes.Status404NotFound, $"There is no Open Inference Protocol endpoint /v2/{rest} for this method."))
+        // Anything else under /v2 keeps the protocol's error shape: a known path with another method is 405 with
+        // Allow (this catch-all matches every method, so routing's own 405 never happens here), an unknown path 404.
+        v2.Map("/{**rest}", (string? rest, HttpContext context) =>
+            {
+                if (AllowedMethods(rest) is not { } allowed || allowed.Contains(context.Request.Method, StringComparison.Ordinal))
+                {
+                    return new OipErrorResult(StatusCodes.Status404NotFound, $"There is no Open Inference Protocol endpoint /v2/{rest}.");
+                }
+
+                context.Response.Headers.Allow = allowed;
+                return new OipErrorResult(StatusCodes.Status405MethodNotAllowed, $"/v2/{rest} answers {allowed}, not {context.Request.Method}.");
+            })
             .ExcludeFromDescription();
         return endpoints;
+    }
+
+    /// <summary>The methods an Open Inference Protocol path answers (the routes mapped above), or null for an unknown path.</summary>
+    internal static string? AllowedMethods(string? rest)
+    {
+        var segments = (rest ?? string.Empty).Split('/');
+        if (segments.Length > 1 && segments.Any(string.IsNullOrEmpty))
+        {
+            return null;
+        }
+
+        return segments switch
+        {
+            [""] or ["models", _] or ["models", _, "versions", _] => "GET",
+            ["health", "live" or "ready"] or ["models", _, "ready"] or ["models", _, "versions", _, "ready"] => "GET, HEAD",
+            ["models", _, "infer"] or ["models", _, "versions", _, "infer"] => "POST",
+            _ => null,
+        };
     }
 
     internal static OipJsonResult<ServerMetadataResponse> ServerMetadata() =>

@@ -247,6 +247,10 @@ public static class TextClassificationApi
             type: limit ? ModelServerProblemTypes.LimitExceeded : ModelServerProblemTypes.InvalidInput);
     }
 
+    /// <summary>The version <c>?version=v</c> pins on a typed route, or null; an empty value pins nothing.</summary>
+    internal static string? PinnedVersion(HttpRequest request) =>
+        request.Query.TryGetValue(VersionQuery, out var query) && query.Count > 0 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
+
     private static async ValueTask<Outcome> RunAsync(string model, HttpContext context, ModelExecutor executor, ModelInput[] inputs, CancellationToken cancellationToken)
     {
         if (!executor.TryGetModel(model, out var served))
@@ -255,7 +259,7 @@ public static class TextClassificationApi
                 title: "Model not found", type: ModelServerProblemTypes.ModelNotFound), null, null);
         }
 
-        var version = context.Request.Query.TryGetValue(VersionQuery, out var query) && query.Count > 0 ? query[0] : null;
+        var version = PinnedVersion(context.Request);
         var route = executor.Route(served, version, routingKey: null, context.Request.Headers);
         if (route.Status == InferenceStatus.VersionNotFound)
         {

@@ -71,7 +71,7 @@ public sealed class TypedModel<TModel>
         HttpContext context, TRequest request, ModelOperation<TModel, TRequest, TResult> operation, int items, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var version = context.Request.Query.TryGetValue(VersionQuery, out var query) && query.Count > 0 ? query[0] : null;
+        var version = TextClassificationApi.PinnedVersion(context.Request);
         return InvokeRoutedAsync(context, version, routingKey: null, request, operation, items, cancellationToken);
     }
 

@@ -86,16 +86,21 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     }
 
     [Theory]
-    [InlineData("GET", "/v2/models/sentiment/infer")]
-    [InlineData("POST", "/v2/models/sentiment/metadata")]
-    [InlineData("DELETE", "/v2/models/sentiment")]
-    public async Task UnknownEndpointOrMethod_UnderV2_Returns404ErrorObject(string method, string path)
+    [InlineData("GET", "/v2/models/sentiment/infer", HttpStatusCode.MethodNotAllowed, "POST")]
+    [InlineData("GET", "/v2/models/sentiment/versions/1/infer", HttpStatusCode.MethodNotAllowed, "POST")]
+    [InlineData("DELETE", "/v2/models/sentiment", HttpStatusCode.MethodNotAllowed, "GET")]
+    [InlineData("POST", "/v2/health/ready", HttpStatusCode.MethodNotAllowed, "GET, HEAD")]
+    [InlineData("POST", "/v2/models/sentiment/metadata", HttpStatusCode.NotFound, null)]
+    [InlineData("GET", "/v2/models/", HttpStatusCode.NotFound, null)]
+    [InlineData("GET", "/v2/models//infer", HttpStatusCode.NotFound, null)]
+    public async Task UnknownEndpointOrMethod_UnderV2_Returns404Or405ErrorObject(string method, string path, HttpStatusCode expected, string? allow)
     {
         var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path), TestContext.Current.CancellationToken);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(expected, response.StatusCode);
         AssertErrorShape(body, response);
+        Assert.Equal(allow, response.Content.Headers.Allow.Count == 0 ? null : string.Join(", ", response.Content.Headers.Allow));
     }
 
     [Theory]

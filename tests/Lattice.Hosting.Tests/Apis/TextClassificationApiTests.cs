@@ -53,6 +53,16 @@ public sealed class TextClassificationApiTests(DefaultServerFixture sut) : IClas
     }
 
     [Fact]
+    public async Task Classify_EmptyVersionQuery_PinsNoVersion()
+    {
+        var (status, body, response) = await _client.PostAsync("/v1/sentiment?version=", """{"text": "neutral words"}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.NotEqual("explicit", response.Headers.GetValues("X-Lattice-Route").Single());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("version").GetString()));
+    }
+
+    [Fact]
     public async Task Classify_UnknownVersion_Returns404Problem()
     {
         var (status, body, _) = await _client.PostAsync("/v1/sentiment?version=7", """{"text": "x"}""");

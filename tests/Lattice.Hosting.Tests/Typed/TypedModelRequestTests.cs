@@ -24,16 +24,20 @@ public sealed class TypedModelRequestTests(GreeterFixture fixture) : IClassFixtu
     }
 
     [Fact]
-    public async Task Invoke_VersionQuery_PinsTheVersion_AndAnUnknownOneIs404()
+    public async Task Invoke_VersionQuery_PinsTheVersion_AnUnknownOneIs404_AnEmptyOneNothing()
     {
         var (pinnedStatus, pinned, pinnedResponse) = await _client.PostAsync("/v1/greet?version=1", """{"name": "Ada"}""");
         var (missingStatus, missing, _) = await _client.PostAsync("/v1/greet?version=9", """{"name": "Ada"}""");
+        var (emptyStatus, empty, emptyResponse) = await _client.PostAsync("/v1/greet?version=", """{"name": "Ada"}""");
 
         Assert.Equal(HttpStatusCode.OK, pinnedStatus);
         Assert.Equal("Hello, Ada", pinned.GetProperty("greetings")[0].GetString());
         Assert.Equal("explicit", pinnedResponse.Headers.GetValues("X-Lattice-Route").Single());
         Assert.Equal(HttpStatusCode.NotFound, missingStatus);
         Assert.Equal(ModelServerProblemTypes.VersionNotFound, missing.GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.OK, emptyStatus); // an empty ?version= pins nothing
+        Assert.Equal("2", empty.GetProperty("version").GetString());
+        Assert.Equal("default", emptyResponse.Headers.GetValues("X-Lattice-Route").Single());
     }
 
     [Theory]
