@@ -24,7 +24,12 @@ internal sealed partial class LogSink : IDisposable
     private readonly string _folder;
     private readonly TextWriter _console;
     private readonly ConcurrentDictionary<string, StreamWriter> _files = new(StringComparer.Ordinal);
+    /// <summary>Warnings and errors kept for the terminal during startup, at most; the log files keep every line.</summary>
+    internal const int MaxHeldLines = 500;
+
     private readonly ConcurrentQueue<string> _held = new();
+    private int _heldCount;
+    private int _heldDropped;
     private readonly Lock _consoleLock = new();
     private volatile bool _live;
 
@@ -47,6 +52,11 @@ internal sealed partial class LogSink : IDisposable
                 while (_held.TryDequeue(out var line))
                 {
                     WriteConsole(line);
+                }
+
+                if (Interlocked.Exchange(ref _heldDropped, 0) is var dropped and > 0)
+                {
+                    WriteConsole($"{"lattice",-14} | {dropped} more warnings and errors during startup are only in the log files in {_folder}");
                 }
             }
         }
@@ -89,7 +99,21 @@ internal sealed partial class LogSink : IDisposable
         }
         else if (level >= WarningLevel)
         {
+            Hold(text);
+        }
+    }
+
+    /// <summary>Keeps a line for the terminal until startup ends; past <see cref="MaxHeldLines"/> only counts it (a child
+    /// that floods stderr while starting must not fill lattice's memory).</summary>
+    private void Hold(string text)
+    {
+        if (Interlocked.Increment(ref _heldCount) <= MaxHeldLines)
+        {
             _held.Enqueue(text);
+        }
+        else
+        {
+            Interlocked.Increment(ref _heldDropped);
         }
     }
 
@@ -108,7 +132,7 @@ internal sealed partial class LogSink : IDisposable
         }
         else
         {
-            _held.Enqueue(text);
+            Hold(text);
         }
     }
 

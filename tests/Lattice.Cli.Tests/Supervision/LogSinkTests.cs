@@ -95,6 +95,27 @@ public sealed class LogSinkTests : IDisposable
         Assert.Empty(_console.ToString());
     }
 
+    [Fact]
+    public void ChildError_FloodDuringStartup_TerminalGetsABoundedShareAndACount_FileGetsEveryLine()
+    {
+        using var sut = new LogSink(_folder, _console);
+        var service = new ReplicaPlan("sentiment", 0, 5102);
+        var lines = LogSink.MaxHeldLines + 100;
+
+        for (var i = 0; i < lines; i++)
+        {
+            sut.ChildError(service, $"error line {i}");
+        }
+
+        sut.Live = true;
+
+        var shown = _console.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(LogSink.MaxHeldLines, shown.Count(l => l.Contains("error line", StringComparison.Ordinal)));
+        Assert.Contains(shown, l => l.Contains("100 more warnings and errors during startup", StringComparison.Ordinal));
+        sut.Dispose();
+        Assert.Equal(lines, File.ReadAllLines(sut.FileOf(service)).Length);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string JsonLine(string level, string message, string exception) => JsonSerializer.Serialize(new Dictionary<string, string>
