@@ -142,7 +142,7 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
             return RequestRefusal.Limit($"Input '{SeriesInput}' holds {rows} series; at most {inputs.Limits.MaxBatchSize} are allowed (limit MaxBatchSize).");
         }
 
-        // Checked on the declared shape: the reader sizes its buffer from the shape before it counts the data.
+        // Checked on the declared shape, before any data is read.
         if (ForecastOperations.CheckSeriesLength(shape[^1], options) is { } tooLong)
         {
             return tooLong;

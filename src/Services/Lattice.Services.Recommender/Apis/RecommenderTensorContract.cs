@@ -66,7 +66,7 @@ internal sealed class RecommenderTensorContract(RecommenderServiceOptions option
         long? requestedK = null;
         if (inputs.Find(KInput) is { } kInput)
         {
-            // Checked on the declared shape: the reader sizes its buffer from the shape before it counts the data.
+            // Checked on the declared shape, before any data is read: one element, whatever the data holds.
             if (TensorInputs.ElementCount(kInput) != 1)
             {
                 return TensorBinding<RecommendationQuery>.Refused(RequestRefusal.Invalid($"Input '{KInput}' must hold one integer (shape [1])."));
