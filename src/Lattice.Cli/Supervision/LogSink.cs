@@ -21,12 +21,12 @@ internal sealed partial class LogSink : IDisposable
     internal const int ErrorLevel = 4;
     private const int FileOnly = -1;
 
-    private readonly string _folder;
-    private readonly TextWriter _console;
-    private readonly ConcurrentDictionary<string, StreamWriter> _files = new(StringComparer.Ordinal);
     /// <summary>Warnings and errors kept for the terminal during startup, at most; the log files keep every line.</summary>
     internal const int MaxHeldLines = 500;
 
+    private readonly string _folder;
+    private readonly TextWriter _console;
+    private readonly ConcurrentDictionary<string, StreamWriter> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _held = new();
     private int _heldCount;
     private int _heldDropped;

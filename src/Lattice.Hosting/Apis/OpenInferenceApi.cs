@@ -59,20 +59,21 @@ public static class OpenInferenceApi
         // Allow (this catch-all matches every method, so routing's own 405 never happens here), an unknown path 404.
         v2.Map("/{**rest}", (string? rest, HttpContext context) =>
             {
-                if (AllowedMethods(rest) is not { } allowed || allowed.Contains(context.Request.Method, StringComparison.Ordinal))
+                if (AllowedMethods(rest) is not { } allowed || allowed.Contains(context.Request.Method))
                 {
                     return new OipErrorResult(StatusCodes.Status404NotFound, $"There is no Open Inference Protocol endpoint /v2/{rest}.");
                 }
 
-                context.Response.Headers.Allow = allowed;
-                return new OipErrorResult(StatusCodes.Status405MethodNotAllowed, $"/v2/{rest} answers {allowed}, not {context.Request.Method}.");
+                var allow = string.Join(", ", allowed);
+                context.Response.Headers.Allow = allow;
+                return new OipErrorResult(StatusCodes.Status405MethodNotAllowed, $"/v2/{rest} answers {allow}, not {context.Request.Method}.");
             })
             .ExcludeFromDescription();
         return endpoints;
     }
 
     /// <summary>The methods an Open Inference Protocol path answers (the routes mapped above), or null for an unknown path.</summary>
-    internal static string? AllowedMethods(string? rest)
+    internal static string[]? AllowedMethods(string? rest)
     {
         var segments = (rest ?? string.Empty).Split('/');
         if (segments.Length > 1 && segments.Any(string.IsNullOrEmpty))
@@ -82,9 +83,9 @@ public static class OpenInferenceApi
 
         return segments switch
         {
-            [""] or ["models", _] or ["models", _, "versions", _] => "GET",
-            ["health", "live" or "ready"] or ["models", _, "ready"] or ["models", _, "versions", _, "ready"] => "GET, HEAD",
-            ["models", _, "infer"] or ["models", _, "versions", _, "infer"] => "POST",
+            [""] or ["models", _] or ["models", _, "versions", _] => [HttpMethods.Get],
+            ["health", "live" or "ready"] or ["models", _, "ready"] or ["models", _, "versions", _, "ready"] => [HttpMethods.Get, HttpMethods.Head],
+            ["models", _, "infer"] or ["models", _, "versions", _, "infer"] => [HttpMethods.Post],
             _ => null,
         };
     }

@@ -85,6 +85,12 @@ public static class ForecastLimits
 
     /// <summary>Largest accepted |value|; beyond it sums of squares could overflow and give infinite intervals.</summary>
     public const double MaxAbsoluteValue = 1e15;
+
+    /// <summary>
+    /// Whether an interval level can be forecast: strictly inside (0, 100) and far enough below 100 that the normal
+    /// quantile of 0.5 + level / 200 is below 1. For 99.99999999999999 that sum rounds to 1, where the quantile throws.
+    /// </summary>
+    public static bool IsLevel(double level) => level is > 0 and < 100 && 0.5 + (level / 200) < 1;
 }
 
 /// <summary>
@@ -167,8 +173,7 @@ public static class Forecaster
             return $"Season lengths must be in 1..{ForecastLimits.MaxSeasonLength} and the long season a multiple of the season.";
         }
 
-        // The interval's upper quantile must stay below 1: for 99.99999999999999, 0.5 + level / 200 rounds to 1.
-        if (options.Levels.Count > ForecastLimits.MaxLevels || options.Levels.Any(l => !(l > 0 && l < 100 && 0.5 + (l / 200) < 1)))
+        if (options.Levels.Count > ForecastLimits.MaxLevels || !options.Levels.All(ForecastLimits.IsLevel))
         {
             return $"Give at most {ForecastLimits.MaxLevels} interval levels, each strictly between 0 and 100.";
         }

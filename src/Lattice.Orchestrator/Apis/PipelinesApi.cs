@@ -147,7 +147,7 @@ internal static class PipelineInput
             {
                 errors[field.Name] = [$"must be of type {field.Type.ToString().ToLowerInvariant()}"];
             }
-            else if (field.MaxLength is { } max && value is JsonValue text && text.TryGetValue<string>(out var s) && CharacterCount(s, max) > max)
+            else if (field.MaxLength is { } max && value is JsonValue text && text.TryGetValue<string>(out var s) && s.Length > max && CharacterCount(s) > max)
             {
                 errors[field.Name] = [$"must be at most {max} characters"];
             }
@@ -168,16 +168,11 @@ internal static class PipelineInput
     }
 
     /// <summary>
-    /// Characters as JSON Schema's maxLength counts them (Unicode scalar values, so an emoji is one, not two
-    /// UTF-16 units); a string no longer than <paramref name="max"/> in UTF-16 units needs no counting.
+    /// Characters as JSON Schema's maxLength counts them: Unicode scalar values, so an emoji is one, not two UTF-16
+    /// units (never more than the UTF-16 length, so a string within the limit in UTF-16 units needs no counting).
     /// </summary>
-    private static int CharacterCount(string s, int max)
+    private static int CharacterCount(string s)
     {
-        if (s.Length <= max)
-        {
-            return s.Length;
-        }
-
         var count = 0;
         foreach (var _ in s.EnumerateRunes())
         {

@@ -134,7 +134,7 @@ internal sealed partial class PipelineExecutor(
         var body = step.Input.Evaluate(scope);
         // The step's own timeout bounds its call, cut short only by what is left of the pipeline's deadline.
         var left = run.Pipeline.Deadline - timeProvider.GetElapsedTime(run.Started);
-        var budget = left < step.Timeout ? TimeSpan.FromTicks(Math.Max(left.Ticks, TimeSpan.TicksPerMillisecond)) : step.Timeout;
+        var budget = left < step.Timeout ? AtLeastOneMillisecond(left) : step.Timeout;
         var (failure, output, version, error) = await CallAsync(run, step, body, budget);
         var latency = timeProvider.GetElapsedTime(started).TotalMilliseconds;
         if (failure == StepFailure.None)
@@ -240,7 +240,7 @@ internal sealed partial class PipelineExecutor(
             // The body within what is left of the budget.
             var left = budget - timeProvider.GetElapsedTime(started);
             bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(run.Token);
-            bodyTimeout.CancelAfter(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
+            bodyTimeout.CancelAfter(AtLeastOneMillisecond(left));
             var output = await StepAnswer.ParseAsync(response.Content, options.Value.MaxStepResponseBytes, ResponseJsonOptions, bodyTimeout.Token);
             version ??= (output as JsonObject)?["version"] is JsonValue v && v.TryGetValue<string>(out var bodyVersion) ? bodyVersion : null;
             if (activity is { IsAllDataRequested: true })
@@ -297,6 +297,10 @@ internal sealed partial class PipelineExecutor(
             bodyTimeout?.Dispose();
         }
     }
+
+    /// <summary>A time left, as a timeout: one already used up still gets 1 ms (zero or less would mean "no timeout").</summary>
+    private static TimeSpan AtLeastOneMillisecond(TimeSpan left) =>
+        left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
 
     private static string? HeaderVersion(HttpResponseMessage response)
     {

@@ -142,7 +142,7 @@ internal sealed class RetryHandler : DelegatingHandler
 
     /// <summary>
     /// The upstream's Retry-After, else exponential backoff from the base delay with jitter (x0.5 to x1.5),
-    /// never past the call's deadline.
+    /// never past the call's deadline (some time is left: <see cref="ShouldRetry"/> said so).
     /// </summary>
     private static TimeSpan Delay(int attempt, HttpResponseMessage? response, HttpResilienceOptions settings, TimeSpan timeLeft)
     {
@@ -150,7 +150,7 @@ internal sealed class RetryHandler : DelegatingHandler
         var delay = retryAfter is { } asked && asked <= settings.MaxRetryAfter
             ? asked
             : settings.RetryBaseDelay * (Math.Pow(2, Math.Min(attempt, 16)) * (0.5 + Random.Shared.NextDouble()));
-        return delay < timeLeft ? delay : timeLeft > TimeSpan.Zero ? timeLeft : TimeSpan.Zero;
+        return delay < timeLeft ? delay : timeLeft;
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response)

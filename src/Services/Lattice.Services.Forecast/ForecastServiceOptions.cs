@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using Lattice.ML.Forecasting;
-using Lattice.Services.Forecast.Serving;
 using Microsoft.Extensions.Options;
 
 namespace Lattice.Services.Forecast;
@@ -36,7 +35,7 @@ internal sealed class ForecastServiceOptionsValidator : IValidateOptions<Forecas
     public ValidateOptionsResult Validate(string? name, ForecastServiceOptions options)
     {
         var levels = options.EffectiveLevels;
-        return levels.Count <= ForecastLimits.MaxLevels && levels.All(ForecastOperations.IsLevel)
+        return levels.Count <= ForecastLimits.MaxLevels && levels.All(ForecastLimits.IsLevel)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
                 $"{ForecastServiceOptions.SectionName}:DefaultLevels must hold at most {ForecastLimits.MaxLevels} levels, each strictly between 0 and 100 (99.99999999999999 rounds to 100) (was [{string.Join(", ", levels)}]).");

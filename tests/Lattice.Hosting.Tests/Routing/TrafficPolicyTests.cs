@@ -77,14 +77,18 @@ public sealed class TrafficPolicyTests
         }
     }
 
-    [Fact]
-    public async Task Shadow_Configured_NeverChangesTheResponseAndIsRecorded()
-    {
-        await using var sut = await ModelServerApp.StartAsync(TempRepository.WithDefaults(), new Dictionary<string, string?>
+    /// <summary>Version 2 answers, version 1 (which fails on purpose for the exploding text) runs as the shadow.</summary>
+    private static Task<ModelServerApp> StartShadowedAsync() =>
+        ModelServerApp.StartAsync(TempRepository.WithDefaults(), new Dictionary<string, string?>
         {
             [Prefix + "DefaultVersion"] = "2",
             [Prefix + "ShadowVersion"] = "1",
         }, server => server.AddModel("sentiment", new KeywordClassifierLoader(explodingVersion: "1")).WithTextClassificationApi());
+
+    [Fact]
+    public async Task Shadow_Configured_NeverChangesTheResponseAndIsRecorded()
+    {
+        await using var sut = await StartShadowedAsync();
         using var client = sut.CreateClient();
         var sink = sut.Services.GetRequiredService<InMemoryPredictionSink>();
 
@@ -108,11 +112,7 @@ public sealed class TrafficPolicyTests
     [Fact]
     public async Task Shadow_OnOipInfer_NeverChangesTheResponseAndIsRecorded()
     {
-        await using var sut = await ModelServerApp.StartAsync(TempRepository.WithDefaults(), new Dictionary<string, string?>
-        {
-            [Prefix + "DefaultVersion"] = "2",
-            [Prefix + "ShadowVersion"] = "1",
-        }, server => server.AddModel("sentiment", new KeywordClassifierLoader(explodingVersion: "1")).WithTextClassificationApi());
+        await using var sut = await StartShadowedAsync();
         using var client = sut.CreateClient();
         var sink = sut.Services.GetRequiredService<InMemoryPredictionSink>();
 

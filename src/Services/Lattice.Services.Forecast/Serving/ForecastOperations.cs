@@ -85,7 +85,7 @@ internal static class ForecastOperations
 
         foreach (var level in levels)
         {
-            if (!IsLevel(level))
+            if (!ForecastLimits.IsLevel(level))
             {
                 return RequestRefusal.Invalid(level is > 0 and < 100
                     ? $"Level {level.ToString("R", CultureInfo.InvariantCulture)} is too close to 100 for a finite interval; use at most 99.99999999999997."
@@ -123,13 +123,6 @@ internal static class ForecastOperations
         job = new ForecastJob(series, (int)horizon, seriesFrequency, levels, forecastMethod);
         return null;
     }
-
-    /// <summary>
-    /// Whether an interval level can be forecast: strictly inside (0, 100) and far enough below 100 that the
-    /// forecaster's normal quantile of 0.5 + level / 200 is below 1. 99.99999999999999 rounds that to 1, where the
-    /// quantile throws: a 500 for a client's level (and for every request, as a default level).
-    /// </summary>
-    public static bool IsLevel(double level) => level is > 0 and < 100 && 0.5 + (level / 200) < 1;
 
     /// <summary>Refuses a series longer than <c>MaxSeriesLength</c> (also checked on a declared OIP shape, before its data is read).</summary>
     public static RequestRefusal? CheckSeriesLength(long length, ForecastServiceOptions options) =>
