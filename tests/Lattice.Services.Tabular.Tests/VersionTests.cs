@@ -146,6 +146,7 @@ public sealed class VersionTests
     [InlineData("recommender", "Lattice:Recommender:DefaultK", "500")]
     [InlineData("recommender", "Lattice:Recommender:MaxK", "5000")]
     [InlineData("forecast", "Lattice:Forecast:MaxHorizon", "0")]
+    [InlineData("forecast", "Lattice:Forecast:MaxValuesPerRequest", "99999")]
     [InlineData("forecast", "Lattice:Forecast:DefaultLevels:0", "100")]
     [InlineData("forecast", "Lattice:Forecast:DefaultLevels:0", "99.99999999999999")]
     public async Task InvalidOption_StopsTheServiceAtStart(string model, string key, string value)

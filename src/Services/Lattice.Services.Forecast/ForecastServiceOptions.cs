@@ -18,6 +18,14 @@ public sealed class ForecastServiceOptions
     [Range(1, ForecastLimits.MaxSeriesLength)]
     public int MaxSeriesLength { get; set; } = ForecastLimits.MaxSeriesLength;
 
+    /// <summary>
+    /// Most values one request may carry in all its series together (OIP <c>[n, T]</c>: n × T); more is 400
+    /// <c>limit-exceeded</c>. Default 100,000: one longest series, or 20 series of the 5,000 points a model fits on,
+    /// which bounds one request's CPU (about a second per 5,000-point <c>ets</c> fit). At least <see cref="MaxSeriesLength"/>.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxValuesPerRequest { get; set; } = ForecastLimits.MaxSeriesLength;
+
     /// <summary>Longest horizon accepted; longer is 400 <c>limit-exceeded</c>. Default 1,000.</summary>
     [Range(1, ForecastLimits.MaxHorizon)]
     public int MaxHorizon { get; set; } = 1000;
@@ -34,6 +42,12 @@ internal sealed class ForecastServiceOptionsValidator : IValidateOptions<Forecas
 {
     public ValidateOptionsResult Validate(string? name, ForecastServiceOptions options)
     {
+        if (options.MaxValuesPerRequest < options.MaxSeriesLength)
+        {
+            return ValidateOptionsResult.Fail(
+                $"{ForecastServiceOptions.SectionName}:MaxValuesPerRequest ({options.MaxValuesPerRequest}) must be at least MaxSeriesLength ({options.MaxSeriesLength}): a series of accepted length must fit in a request.");
+        }
+
         var levels = options.EffectiveLevels;
         return levels.Count <= ForecastLimits.MaxLevels && levels.All(ForecastLimits.IsLevel)
             ? ValidateOptionsResult.Success

@@ -102,6 +102,7 @@ public sealed class ForecastOipTests(ForecastFixture fixture) : IClassFixture<Fo
 
     [Theory]
     [InlineData("""{"name": "series", "shape": [1, 200000], "datatype": "FP64", "data": [1]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}""", "MaxSeriesLength")]
+    [InlineData("""{"name": "series", "shape": [21, 5000], "datatype": "FP64", "data": [1]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}""", "MaxValuesPerRequest")]
     [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "levels", "shape": [1000000], "datatype": "FP64", "data": [80]}""", "at most 10")]
     [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1000000], "datatype": "INT32", "data": [2]}""", "must hold one integer")]
     [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "frequency", "shape": [1000000], "datatype": "BYTES", "data": ["hourly"]}""", "must hold one string")]

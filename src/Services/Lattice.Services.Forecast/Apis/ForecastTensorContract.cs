@@ -121,7 +121,7 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
         }
     }
 
-    /// <summary>One series (<c>[T]</c>) or n of equal length (<c>[n, T]</c>), 1 ≤ n ≤ MaxBatchSize, T ≤ MaxSeriesLength.</summary>
+    /// <summary>One series (<c>[T]</c>) or n of equal length (<c>[n, T]</c>), 1 ≤ n ≤ MaxBatchSize, T ≤ MaxSeriesLength, n × T ≤ MaxValuesPerRequest.</summary>
     private static RequestRefusal? ReadSeries(TensorInputs inputs, InferenceRequestInput input, ForecastServiceOptions options, out double[][] series)
     {
         series = [];
@@ -146,6 +146,12 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
         if (ForecastOperations.CheckSeriesLength(shape[^1], options) is { } tooLong)
         {
             return tooLong;
+        }
+
+        if (rows * shape[^1] > options.MaxValuesPerRequest)
+        {
+            return RequestRefusal.Limit(
+                $"Input '{SeriesInput}' holds {rows} series of {shape[^1]} values ({rows * shape[^1]} in all); at most {options.MaxValuesPerRequest} values are accepted per request (limit MaxValuesPerRequest).");
         }
 
         if (inputs.ReadNumbers(input, out var values) is { } refusal)
