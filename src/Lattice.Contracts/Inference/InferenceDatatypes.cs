@@ -16,4 +16,8 @@ public static class InferenceDatatypes
     public const string Fp32 = "FP32";
     public const string Fp64 = "FP64";
     public const string Bytes = "BYTES";
+
+    /// <summary>True for the signed and unsigned integer datatypes (INT8 to UINT64).</summary>
+    public static bool IsInteger(string? datatype) =>
+        datatype is Int8 or Int16 or Int32 or Int64 or UInt8 or UInt16 or UInt32 or UInt64;
 }

@@ -105,6 +105,19 @@ public sealed class RecommenderOipTests(RecommenderFixture fixture) : IClassFixt
         Assert.Contains(expected, reply.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("FP32", "1.5")]
+    [InlineData("FP64", "2")]
+    [InlineData("BOOL", "true")]
+    public async Task Infer_IdOfANonIdDatatype_Returns400NamingTheAcceptedOnes(string datatype, string value)
+    {
+        var reply = await _client.PostAsync("/v2/models/recommender/infer",
+            $$"""{"inputs": [{"name": "user", "shape": [1], "datatype": "{{datatype}}", "data": [{{value}}]}]}""");
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+        Assert.Equal($"Input 'user' must be BYTES (ids as strings) or an integer datatype (INT64, INT32, ...); got {datatype}.", reply.Body.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task Infer_UnknownVersion_Returns404ErrorObject()
     {

@@ -152,6 +152,10 @@ internal sealed class RecommenderTensorContract(RecommenderServiceOptions option
                 return badStrings;
             }
         }
+        else if (!InferenceDatatypes.IsInteger(input.Datatype))
+        {
+            return RequestRefusal.Invalid($"Input '{input.Name}' must be BYTES (ids as strings) or an integer datatype (INT64, INT32, ...); got {input.Datatype}.");
+        }
         else
         {
             if (inputs.ReadIntegers(input, out var numbers) is { } badNumbers)
