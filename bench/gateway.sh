@@ -4,8 +4,8 @@
 # upstream directly, then the gateway, then nginx, at the same concurrency, for several interleaved rounds (the machine is
 # shared and noisy, so figures are medians and the verdict is a ratio). Prints rps, p50 and p99 per target; the last
 # line is "gateway: rps ratio vs nginx = R, added p50 vs nginx = D us".
-# A fourth target, "minimal", is the floor for any proxy built the way issue 5 prescribes: Kestrel forwarding through a
-# pooled SocketsHttpHandler with no features at all (bench/Lattice.Bench.MinimalProxy). Its CPU per request, next to
+# A fourth target, "minimal", is a proxy on the building blocks issue 5 prescribes and nothing else: Kestrel forwarding
+# through a pooled SocketsHttpHandler with no features at all (bench/Lattice.Bench.MinimalProxy). Its CPU per request, next to
 # nginx's and the gateway's, splits the gap into what the .NET building blocks cost and what the gateway's features add.
 #
 #   bench/gateway.sh                 # UPSTREAM=auto: the real sentiment service when its project exists, else the stub
@@ -200,7 +200,7 @@ done
 ratio=$(awk -v g="${rps[gateway]}" -v n="${rps[nginx]}" 'BEGIN { printf "%.2f", g / n }')
 added=$(awk -v g="${p50[gateway]}" -v n="${p50[nginx]}" 'BEGIN { printf "%.0f", g - n }')
 summary="gateway: rps ratio vs nginx = $ratio, added p50 vs nginx = $added us"
-floor=$(awk -v g="${cpu[gateway]}" -v m="${cpu[minimal]}" -v n="${cpu[nginx]}" -v r="${rps[minimal]}" -v rn="${rps[nginx]}" \
+proxies=$(awk -v g="${cpu[gateway]}" -v m="${cpu[minimal]}" -v n="${cpu[nginx]}" -v r="${rps[minimal]}" -v rn="${rps[nginx]}" \
     'BEGIN { printf "proxy CPU per request: minimal .NET proxy / nginx = %.2f, gateway / minimal .NET proxy = %.2f; minimal .NET proxy rps vs nginx = %.2f", m / n, g / m, r / rn }')
 
 if [[ ${RECORD:-0} == 1 ]]; then
@@ -212,7 +212,7 @@ if [[ ${RECORD:-0} == 1 ]]; then
         echo "Upstream: **$UPSTREAM**$([[ $UPSTREAM == stub ]] && echo ' (bench/Lattice.Bench.SentimentStub: same route, response shape and size as the sentiment service, no model work)'). wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS interleaved rounds, medians; $(nproc) cores shared with other work."
         echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (no OTLP exporter, so spans propagate but are not recorded; /metrics)."
         echo "nginx $(nginx -v 2>&1 | sed 's|nginx version: nginx/||'): worker_processes auto, keepalive 128 to the upstream, access_log off."
-        echo "minimal: bench/Lattice.Bench.MinimalProxy, Kestrel forwarding through a pooled SocketsHttpHandler with no features (the floor of a proxy built on them)."
+        echo "minimal: bench/Lattice.Bench.MinimalProxy, Kestrel forwarding through a pooled SocketsHttpHandler with no features."
         echo
         echo "| target | rps | p50 (us) | p99 (us) | proxy CPU per request (us) |"
         echo "|---|---:|---:|---:|---:|"
@@ -222,12 +222,12 @@ if [[ ${RECORD:-0} == 1 ]]; then
         echo
         echo "Rounds (rps p50 p99 cpu): direct ${results[direct]//$'\n'/; }gateway ${results[gateway]//$'\n'/; }nginx ${results[nginx]//$'\n'/; }minimal ${results[minimal]//$'\n'/; }"
         echo
-        echo "$floor"
+        echo "$proxies"
         echo
         echo "\`$summary\`"
     } >>bench/RESULTS.md
 fi
 
 echo
-echo "$floor"
+echo "$proxies"
 echo "$summary"

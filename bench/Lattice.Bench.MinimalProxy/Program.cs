@@ -1,10 +1,11 @@
 using System.Net;
 
-// The floor of bench/gateway.sh: the least work a reverse proxy made of Kestrel and a pooled SocketsHttpHandler can do
-// per request, the two building blocks issue 5 prescribes (YARP's forwarder is the same two). Every request goes to
-// UPSTREAM (e.g. http://127.0.0.1:5000) with its method, path, query, headers and streamed body; the answer's status,
-// headers and streamed body come back. No routing table, auth, rate limit, load balancing, resilience, metrics, traces,
-// logging or header hygiene beyond what HTTP/1.1 needs: what Lattice.Gateway costs above this is its features.
+// The "minimal" target of bench/gateway.sh: a straightforward reverse proxy made of Kestrel and a pooled
+// SocketsHttpHandler and nothing else, the two building blocks issue 5 prescribes (YARP's forwarder is the same two).
+// Every request goes to UPSTREAM (e.g. http://127.0.0.1:5000) with its method, path, query, headers and streamed body;
+// the answer's status, headers and streamed body come back. No routing table, auth, rate limit, load balancing,
+// resilience, metrics, traces, logging or header hygiene beyond what HTTP/1.1 needs: what Lattice.Gateway costs above
+// this is its features.
 var upstream = new Uri(Environment.GetEnvironmentVariable("UPSTREAM") ?? throw new InvalidOperationException("Set UPSTREAM to the upstream's base URL."));
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
