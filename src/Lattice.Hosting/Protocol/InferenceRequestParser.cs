@@ -551,7 +551,7 @@ internal ref struct InferenceRequestParser
                 value = reader.TokenType == JsonTokenType.True ? 1f : 0f;
                 break;
             case TensorDatatype.UInt64:
-                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetUInt64(out var unsigned))
+                if (reader.TokenType != JsonTokenType.Number || !TryGetUInt64(ref reader, out var unsigned))
                 {
                     return Fail(RequestError.BadInput, $"Input '{tensor.Name}': UINT64 elements must be non-negative integers (element {index}).");
                 }
@@ -611,13 +611,13 @@ internal ref struct InferenceRequestParser
             return Fail(RequestError.BadInput, $"Input '{tensor.Name}': {Name(tensor.Datatype)} elements must be finite numbers (element {index}).");
         }
 
-        if (tensor.Datatype == TensorDatatype.Fp16 && Math.Abs(number) > (double)Half.MaxValue)
+        if (tensor.Datatype == TensorDatatype.Fp16 && !FitsFp16(number))
         {
             return Fail(RequestError.BadInput, $"Input '{tensor.Name}': element {index} is out of the FP16 range.");
         }
 
         // Models take FP32: an FP64 value beyond its range would become an infinity, which the model never accepted.
-        if (Math.Abs(number) > float.MaxValue)
+        if (!FitsFp32(number))
         {
             return Fail(RequestError.BadInput, tensor.Datatype == TensorDatatype.Fp64
                 ? $"Input '{tensor.Name}': element {index} does not fit FP32, the datatype the model takes."
@@ -626,6 +626,30 @@ internal ref struct InferenceRequestParser
 
         value = (float)number;
         return true;
+    }
+
+    /// <summary>
+    /// True when <paramref name="number"/> rounds to a finite FP16 value: 65519 rounds to 65504 (the largest), 65520 to
+    /// infinity. A bound check against <see cref="Half.MaxValue"/> would refuse values that round down to it.
+    /// </summary>
+    internal static bool FitsFp16(double number) => Half.IsFinite((Half)number);
+
+    /// <summary>
+    /// True when <paramref name="number"/> rounds to a finite FP32 value: 3.4028235e38, how .NET writes
+    /// <see cref="float.MaxValue"/>, is slightly above it as a double and still rounds to it.
+    /// </summary>
+    internal static bool FitsFp32(double number) => float.IsFinite((float)number);
+
+    /// <summary>A UINT64 element: any unsigned integer, and <c>-0</c> (zero, as the smaller unsigned types accept it).</summary>
+    internal static bool TryGetUInt64(ref Utf8JsonReader reader, out ulong value)
+    {
+        if (reader.TryGetUInt64(out value))
+        {
+            return true;
+        }
+
+        value = 0;
+        return reader.TryGetInt64(out var signed) && signed == 0;
     }
 
     private static bool InRange(TensorDatatype datatype, long value) => datatype switch

@@ -287,13 +287,13 @@ public sealed class TensorInputs
             return "must be a finite number";
         }
 
-        var max = datatype switch
+        var fits = datatype switch
         {
-            TensorDatatype.Fp16 => (double)Half.MaxValue,
-            TensorDatatype.Fp32 => float.MaxValue,
-            _ => double.MaxValue,
+            TensorDatatype.Fp16 => InferenceRequestParser.FitsFp16(value),
+            TensorDatatype.Fp32 => InferenceRequestParser.FitsFp32(value),
+            _ => true,
         };
-        return Math.Abs(value) > max ? "is out of the datatype's range" : null;
+        return fits ? null : "is out of the datatype's range";
     }
 
     private static string? ReadInteger(JsonElement element, TensorDatatype datatype, out long value)
@@ -306,7 +306,7 @@ public sealed class TensorInputs
 
         if (datatype == TensorDatatype.UInt64)
         {
-            if (!element.TryGetUInt64(out var unsigned) || unsigned > long.MaxValue)
+            if (!(element.TryGetUInt64(out var unsigned) || (element.TryGetInt64(out var zero) && zero == 0)) || unsigned > long.MaxValue)
             {
                 return "must be a non-negative integer up to 2^63 - 1";
             }

@@ -201,6 +201,35 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
         Assert.Equal(-rows[3] + rows[5], values[3], 3);
     }
 
+    [Theory]
+    [InlineData("FP32", "3.4028235e38", 3.4028235e38f)] // how .NET writes float.MaxValue: above it as a double, rounds to it
+    [InlineData("FP32", "-3.4028235e38", -3.4028235e38f)]
+    [InlineData("FP16", "65519", 65519f)] // rounds to Half.MaxValue, so in range (the model takes the FP32 value)
+    [InlineData("FP64", "3.4028235e38", 3.4028235e38f)]
+    [InlineData("UINT64", "-0", 0f)]
+    [InlineData("UINT8", "-0", 0f)]
+    public async Task Infer_ValueThatRoundsToAFiniteElement_IsAccepted(string datatype, string first, float expected)
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/linear/infer",
+            $$"""{"inputs": [{"name": "input", "shape": [1, 3], "datatype": "{{datatype}}", "data": [{{first}}, 0, 0]}]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(expected, body.GetProperty("outputs")[0].GetProperty("data")[0].GetSingle());
+    }
+
+    [Theory]
+    [InlineData("FP32", "3.4028236e38", "FP32 range")]
+    [InlineData("FP16", "65520", "FP16 range")]
+    [InlineData("FP64", "1e39", "does not fit FP32")]
+    public async Task Infer_ValueThatRoundsToInfinity_IsRefused(string datatype, string first, string expected)
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/linear/infer",
+            $$"""{"inputs": [{"name": "input", "shape": [1, 3], "datatype": "{{datatype}}", "data": [{{first}}, 0, 0]}]}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(expected, body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Infer_SingleRowShape_IsOneItem()
     {
