@@ -72,10 +72,14 @@ public static class OpenInferenceApi
         return endpoints;
     }
 
-    /// <summary>The methods an Open Inference Protocol path answers (the routes mapped above), or null for an unknown path.</summary>
+    /// <summary>
+    /// The methods an Open Inference Protocol path answers (the routes mapped above), or null for an unknown path. Matched
+    /// as routing matches: literal segments in any case, one trailing slash allowed.
+    /// </summary>
     internal static string[]? AllowedMethods(string? rest)
     {
-        var segments = (rest ?? string.Empty).Split('/');
+        var path = (rest ?? string.Empty).ToLowerInvariant();
+        var segments = (path.EndsWith('/') ? path[..^1] : path).Split('/');
         if (segments.Length > 1 && segments.Any(string.IsNullOrEmpty))
         {
             return null;

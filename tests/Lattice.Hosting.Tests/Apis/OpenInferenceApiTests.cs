@@ -90,6 +90,10 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     [InlineData("GET", "/v2/models/sentiment/versions/1/infer", HttpStatusCode.MethodNotAllowed, "POST")]
     [InlineData("DELETE", "/v2/models/sentiment", HttpStatusCode.MethodNotAllowed, "GET")]
     [InlineData("POST", "/v2/health/ready", HttpStatusCode.MethodNotAllowed, "GET, HEAD")]
+    // Routing matches literal segments in any case and allows one trailing slash (POST to these answers 200): so does 405.
+    [InlineData("GET", "/v2/models/sentiment/infer/", HttpStatusCode.MethodNotAllowed, "POST")]
+    [InlineData("GET", "/v2/Models/sentiment/INFER", HttpStatusCode.MethodNotAllowed, "POST")]
+    [InlineData("POST", "/v2/models/sentiment/versions/1/ready/", HttpStatusCode.MethodNotAllowed, "GET, HEAD")]
     [InlineData("POST", "/v2/models/sentiment/metadata", HttpStatusCode.NotFound, null)]
     [InlineData("GET", "/v2/models/", HttpStatusCode.NotFound, null)]
     [InlineData("GET", "/v2/models//infer", HttpStatusCode.NotFound, null)]
