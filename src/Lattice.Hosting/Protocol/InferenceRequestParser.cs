@@ -60,7 +60,7 @@ internal sealed class ParsedInferenceRequest
 
     public List<ParsedTensor> Inputs { get; } = [];
 
-    /// <summary>Requested output names; null means every output.</summary>
+    /// <summary>The outputs asked for, in order; null for every output (no <c>outputs</c>, or an empty list).</summary>
     public List<string>? Outputs { get; set; }
 }
 
@@ -301,6 +301,11 @@ internal ref struct InferenceRequestParser
             }
 
             request.Outputs.Add(name);
+        }
+
+        if (request.Outputs.Count == 0)
+        {
+            request.Outputs = null; // an empty list asks for every output, as Triton reads it
         }
 
         return true;

@@ -138,7 +138,8 @@ public static class TensorInferenceApi
             return call.ToOipError();
         }
 
-        var names = request.Outputs is { } requested ? requested.Select(o => o.Name).ToArray() : contract.Outputs.Select(o => o.Name).ToArray();
+        // No 'outputs', or an empty list, asks for every output (as Triton reads an empty list).
+        var names = request.Outputs is { Count: > 0 } requested ? requested.Select(o => o.Name).ToArray() : contract.Outputs.Select(o => o.Name).ToArray();
         var (modelName, versionName, id, result) = (model.Name, call.Version, request.Id, call.Value);
         return new StreamedJsonResult<InferenceResponse>(writer =>
         {
@@ -230,6 +231,12 @@ public static class TensorInferenceApi
             if (!seen.Add(requested.Name))
             {
                 return RequestRefusal.Invalid($"Output '{requested.Name}' is requested more than once.");
+            }
+
+            string? ignored = null;
+            if (CheckParameters(requested.Parameters, "outputs[].parameters", ref ignored) is { } outputParameters)
+            {
+                return outputParameters;
             }
         }
 

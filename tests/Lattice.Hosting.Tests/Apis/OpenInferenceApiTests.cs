@@ -171,6 +171,21 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     }
 
     [Fact]
+    public async Task Infer_EmptyOutputsList_ReturnsEveryOutput()
+    {
+        var (_, all, _) = await _client.PostAsync("/v2/models/sentiment/infer",
+            """{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}]}""");
+        var (status, body, _) = await _client.PostAsync("/v2/models/sentiment/infer",
+            """{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}], "outputs": []}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(all.GetProperty("outputs").GetArrayLength() > 1);
+        Assert.Equal(
+            all.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("name").GetString()!),
+            body.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("name").GetString()!));
+    }
+
+    [Fact]
     public async Task Infer_ScalarParameters_AreAccepted()
     {
         var (status, _, _) = await _client.PostAsync("/v2/models/sentiment/infer",

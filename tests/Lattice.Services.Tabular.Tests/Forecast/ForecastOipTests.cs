@@ -63,6 +63,32 @@ public sealed class ForecastOipTests(ForecastFixture fixture) : IClassFixture<Fo
     }
 
     [Fact]
+    public async Task Infer_EmptyOutputsList_ReturnsEveryOutput()
+    {
+        var reply = await _client.PostAsync("/v2/models/forecast/infer", """
+            {"inputs": [
+              {"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]},
+              {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}],
+             "outputs": []}
+            """);
+
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal(["forecast", "lower", "upper", "method"], reply.Body.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("name").GetString()!));
+    }
+
+    [Theory]
+    // As the protocol's generic parser (every other model's OIP route) refuses them.
+    [InlineData("""{"inputs": [{"name": "series", "shape": ["3"], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}]}""")]
+    [InlineData("""{"inputs": [{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}], "outputs": [{"name": "forecast", "parameters": {"binary_data": {"a": 1}}}]}""")]
+    [InlineData("""{"inputs": [{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}], "outputs": [{"name": "forecast", "parameters": {"binary_data": [true]}}]}""")]
+    public async Task Infer_NumberAsStringOrNonScalarOutputParameter_Returns400ErrorObject(string json)
+    {
+        var reply = await _client.PostAsync("/v2/models/forecast/infer", json);
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Infer_TwoSeries_ForecastsEachRow()
     {
         var reply = await _client.PostAsync("/v2/models/forecast/versions/1/infer", """
