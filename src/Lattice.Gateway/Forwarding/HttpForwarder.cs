@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
+using System.Text;
 using Lattice.Gateway.Routing;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,11 @@ internal sealed class HttpForwarder : IDisposable
         ConnectTimeout = options.ConnectTimeout,
         PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
         ActivityHeadersPropagator = Propagator,
+
+        // Kestrel reads a client's header value as ASCII, or as UTF-8 when it is not ASCII; send it on in the same
+        // encoding, byte for byte. HttpClient's default (ASCII only) made a header such as "X-Note: café" fail the
+        // attempt, which counted against a healthy upstream and could open its circuit for every caller.
+        RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
     };
 
     /// <summary>
@@ -113,9 +119,17 @@ internal sealed class HttpForwarder : IDisposable
             : ForwarderError.UpstreamRequestFailed;
     }
 
+    /// <summary>True for an answer whose whole body is at most 16 KB and is relayed in one write with the headers.</summary>
+    public static bool HasSmallBody(HttpResponseMessage response) => response.Content.Headers.ContentLength is >= 0 and <= SmallBody;
+
     /// <summary>Relays the body (streamed) to the client, once status and headers are set.</summary>
     public static async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        if (!CanHaveBody(context, response))
+        {
+            return ForwarderError.None; // a body sent anyway with 204 or 304 (or to HEAD) is not relayed, as nginx drops it
+        }
+
         Stream source;
         try
         {
@@ -132,16 +146,38 @@ internal sealed class HttpForwarder : IDisposable
         }
     }
 
-    /// <summary>Status and headers only; upstream 4xx/5xx bodies are the service's own ProblemDetails and stay untouched.</summary>
-    public static void CopyStatusAndHeaders(HttpContext context, HttpResponseMessage response)
+    /// <summary>
+    /// Status and headers only; upstream 4xx/5xx bodies are the service's own ProblemDetails and stay untouched. False
+    /// when Kestrel refuses a header the upstream sent (a control or non-ASCII character, a Content-Length given twice):
+    /// the response is reset, nothing has been sent, and the caller answers 502.
+    /// </summary>
+    public static bool TryCopyStatusAndHeaders(HttpContext context, HttpResponseMessage response)
     {
-        context.Response.StatusCode = (int)response.StatusCode;
-        HeaderRules.CopyResponseHeaders(response, context.Response);
+        try
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            HeaderRules.CopyResponseHeaders(response, context.Response);
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                context.Response.ContentLength = null; // Kestrel refuses a length on a 204 (a HEAD or 304 keeps its own)
+            }
+        }
+        catch (InvalidOperationException) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            return false;
+        }
+
         if (context.Response.StatusCode >= StatusCodes.Status400BadRequest)
         {
             StatusCodeProblems.Skip(context);
         }
+
+        return true;
     }
+
+    private static bool CanHaveBody(HttpContext context, HttpResponseMessage response) =>
+        response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.NotModified) && !HttpMethods.IsHead(context.Request.Method);
 
     /// <summary>
     /// Streams <paramref name="source"/> into Kestrel's response pipe, reading straight into the pipe's memory.

@@ -250,8 +250,19 @@ internal sealed partial class ProxyMiddleware(
                 return;
             }
 
-            timeout.StopTimer();
-            await RelayAsync(context, route, replica!, response, lookup);
+            // A small body is read whole before anything is sent, so the route's timeout keeps covering it: an upstream
+            // that stalls mid-body is cut off then. A large or chunked one streams, bounded only by the client staying.
+            var bodyToken = context.RequestAborted;
+            if (HttpForwarder.HasSmallBody(response))
+            {
+                bodyToken = timeout.Token;
+            }
+            else
+            {
+                timeout.StopTimer();
+            }
+
+            await RelayAsync(context, route, replica!, response, lookup, bodyToken);
         }
         finally
         {
@@ -319,7 +330,7 @@ internal sealed partial class ProxyMiddleware(
         return result;
     }
 
-    private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup)
+    private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup, CancellationToken bodyToken)
     {
         string? modelVersion = null;
         if (response.Headers.NonValidated.TryGetValues(_modelVersionHeader, out var versions))
@@ -333,17 +344,22 @@ internal sealed partial class ProxyMiddleware(
 
         if (lookup.Key is { } key && IsStorable(response))
         {
-            await RelayAndStoreAsync(context, route, replica, response, key, modelVersion);
+            await RelayAndStoreAsync(context, route, replica, response, key, modelVersion, bodyToken);
             return;
         }
 
-        HttpForwarder.CopyStatusAndHeaders(context, response);
+        if (!HttpForwarder.TryCopyStatusAndHeaders(context, response))
+        {
+            await WriteUnrelayableAnswerAsync(context, route, replica);
+            return;
+        }
+
         if (lookup.Status is { } status)
         {
             AddCacheStatus(context.Response, response, status); // after the headers: it goes after any entry the upstream sent
         }
 
-        var error = await HttpForwarder.CopyResponseBodyAsync(context, response, context.RequestAborted);
+        var error = await HttpForwarder.CopyResponseBodyAsync(context, response, bodyToken);
         if (error != ForwarderError.None)
         {
             GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
@@ -358,7 +374,8 @@ internal sealed partial class ProxyMiddleware(
     /// length; a longer (chunked) body is sent as it comes after the part already read, and not stored. An upstream
     /// body that breaks before anything was sent gives 502.
     /// </summary>
-    private async Task RelayAndStoreAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion)
+    private async Task RelayAndStoreAsync(
+        HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion, CancellationToken bodyToken)
     {
         var limit = cache.Options.MaxEntryBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(response.Content.Headers.ContentLength ?? 4096) + 1));
@@ -368,7 +385,7 @@ internal sealed partial class ProxyMiddleware(
             var length = 0;
             try
             {
-                source = await response.Content.ReadAsStreamAsync(context.RequestAborted);
+                source = await response.Content.ReadAsStreamAsync(bodyToken);
                 while (length <= limit)
                 {
                     if (length == buffer.Length)
@@ -379,7 +396,7 @@ internal sealed partial class ProxyMiddleware(
                         buffer = larger;
                     }
 
-                    var read = await source.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                    var read = await source.ReadAsync(buffer.AsMemory(length), bodyToken);
                     if (read == 0)
                     {
                         break;
@@ -396,7 +413,12 @@ internal sealed partial class ProxyMiddleware(
                 return;
             }
 
-            HttpForwarder.CopyStatusAndHeaders(context, response);
+            if (!HttpForwarder.TryCopyStatusAndHeaders(context, response))
+            {
+                await WriteUnrelayableAnswerAsync(context, route, replica);
+                return;
+            }
+
             if (length <= limit)
             {
                 var body = buffer.AsSpan(0, length).ToArray();
@@ -551,6 +573,14 @@ internal sealed partial class ProxyMiddleware(
     private ValueTask WriteBodyTooLargeAsync(HttpContext context, GatewayRoute route) =>
         problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
             $"Route '{route.Id}' accepts bodies up to {route.MaxRequestBodyBytes} bytes.");
+
+    /// <summary>An answer with a header Kestrel cannot send on (control or non-ASCII characters, two Content-Lengths).</summary>
+    private async Task WriteUnrelayableAnswerAsync(HttpContext context, GatewayRoute route, Replica replica)
+    {
+        GatewayLog.ForwardFailed(logger, route.Id, replica.Name, "invalid_response_header", null);
+        await problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+            $"'{route.Service}' answered with a header that cannot be relayed (a control or non-ASCII character, or a repeated Content-Length).");
+    }
 
     private async Task WriteForwardErrorAsync(HttpContext context, GatewayRoute route, Replica? replica, ForwardAttempt result)
     {

@@ -300,12 +300,13 @@ public sealed class ForwardingTests
 /// <summary>One HTTP/1.1 exchange over a raw socket, for requests HttpClient would normalise.</summary>
 internal static class RawHttp
 {
-    public static async Task<(int Status, string Body)> SendAsync(Uri server, string request, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="request"/> in ASCII, or in <paramref name="encoding"/> (e.g. UTF-8 header values).</summary>
+    public static async Task<(int Status, string Body)> SendAsync(Uri server, string request, CancellationToken cancellationToken, System.Text.Encoding? encoding = null)
     {
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(server.Host, server.Port, cancellationToken);
         var stream = tcp.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)), cancellationToken);
+        await stream.WriteAsync((encoding ?? System.Text.Encoding.ASCII).GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)), cancellationToken);
         using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
         var text = await reader.ReadToEndAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         var status = int.Parse(text.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);

@@ -1,0 +1,158 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Lattice.Gateway.Tests.Forwarding;
+
+/// <summary>
+/// Answers and headers Kestrel or HttpClient would refuse: the gateway relays what it can, answers 502 for what it
+/// cannot, and never blames a healthy upstream for a client's header.
+/// </summary>
+public sealed class UpstreamAnswerTests
+{
+    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ClientHeader_NonAscii_ReachesTheUpstreamUnchangedAndCountsNothingAgainstIt()
+    {
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/echo", (HttpContext c) => Uri.EscapeDataString(c.Request.Headers["X-Note"].ToString())));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("echo", "/api/echo", "echo", "/", [upstream.BaseAddress]));
+
+        // More than the breaker's minimum throughput: before the fix each failed the attempt as upstream_failed.
+        var answers = new List<(int Status, string Body)>();
+        for (var i = 0; i < 25; i++)
+        {
+            answers.Add(await RawHttp.SendAsync(sut.BaseAddress, "GET /api/echo/echo HTTP/1.1\r\nHost: x\r\nX-Note: café ✓\r\n\r\n", Ct, Encoding.UTF8));
+        }
+
+        Assert.All(answers, a => Assert.Equal(200, a.Status));
+        Assert.All(answers, a => Assert.Equal(Uri.EscapeDataString("café ✓"), a.Body)); // echoed escaped: the raw reader counts chunks in characters
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nX-Bad: a\u0001b\r\nContent-Length: 2\r\n\r\nok")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok")]
+    public async Task UpstreamAnswer_WithAHeaderKestrelCannotSend_Returns502ProblemDetails(string answer)
+    {
+        await using var upstream = await ScriptedUpstream.StartAsync(answer);
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("bad", "/api/bad", "bad", "/", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        var response = await client.GetAsync("/api/bad/x", Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task UpstreamAnswer_204WithABody_Is204WithoutIt()
+    {
+        await using var upstream = await ScriptedUpstream.StartAsync("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello");
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("empty", "/api/empty", "empty", "/", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        var response = await client.DeleteAsync("/api/empty/x", Ct);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Ct));
+    }
+
+    [Fact]
+    public async Task UpstreamAnswer_SmallBodyStallingMidway_EndsAtTheRouteTimeout()
+    {
+        // Headers and 5 of 100 bytes, then nothing: the gateway sends nothing before the whole small body is in, so
+        // before the fix the client waited until the upstream's connection died.
+        await using var upstream = await ScriptedUpstream.StartAsync("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello", stall: true);
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("stall", "/api/stall", "stall", "/", [upstream.BaseAddress])
+            .With("Lattice:Gateway:Routes:stall:Timeout", "00:00:00.500"));
+        using var client = sut.CreateClient();
+        client.Timeout = Timeout.InfiniteTimeSpan;
+
+        var call = client.GetAsync("/api/stall/x", Ct);
+        var ended = await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(20), Ct));
+
+        Assert.Same(call, ended);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => call); // the connection is closed: a truncated answer must not look whole
+    }
+}
+
+/// <summary>A raw HTTP/1.1 upstream on loopback that answers each request with fixed bytes, then closes (or stalls).</summary>
+internal sealed class ScriptedUpstream : IAsyncDisposable
+{
+    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly byte[] _answer;
+    private readonly bool _stall;
+    private Task? _accepting;
+
+    private ScriptedUpstream(string answer, bool stall)
+    {
+        _answer = Encoding.Latin1.GetBytes(answer);
+        _stall = stall;
+    }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+
+    public static Task<ScriptedUpstream> StartAsync(string answer, bool stall = false)
+    {
+        var upstream = new ScriptedUpstream(answer, stall);
+        upstream._listener.Start();
+        upstream._accepting = upstream.AcceptAsync();
+        return Task.FromResult(upstream);
+    }
+
+    private async Task AcceptAsync()
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                connections.Add(ServeAsync(await _listener.AcceptTcpClientAsync(_stop.Token)));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    private async Task ServeAsync(System.Net.Sockets.TcpClient socket)
+    {
+        using (socket)
+        {
+            try
+            {
+                var stream = socket.GetStream();
+                using var reader = new StreamReader(stream, Encoding.Latin1);
+                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token)))
+                {
+                    // request line and headers; the requests sent here carry no body
+                }
+
+                await stream.WriteAsync(_answer, _stop.Token);
+                if (_stall)
+                {
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                }
+            }
+            catch (Exception exception) when (exception is IOException or OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        if (_accepting is not null)
+        {
+            await _accepting;
+        }
+
+        _stop.Dispose();
+    }
+}
