@@ -38,10 +38,24 @@ internal static class KeysApi
         return TypedResults.Ok<IReadOnlyList<KeyView>>([.. records.Select(ToView)]);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, ApiKeyService keys, CancellationToken cancellationToken) =>
-        await keys.RevokeAsync(id, cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string id, ApiKeyService keys, CancellationToken cancellationToken)
+    {
+        if (await keys.IsConfiguredBootstrapAsync(id, cancellationToken))
+        {
+            // Revoked, it would stay revoked across restarts while the configuration (and `lattice up`) still hands it out.
+            return TypedResults.Problem(
+                $"'{id}' is the bootstrap admin key from configuration (Lattice:Gateway:Auth:BootstrapAdminKey); change or remove that setting to retire it.",
+                statusCode: StatusCodes.Status409Conflict, title: "Key comes from configuration", type: ProblemTypes.Conflict);
+        }
+
+        return await keys.RevokeAsync(id, cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.Problem($"No key has the id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Key not found", type: ProblemTypes.NotFound);
+    }
+
+    private const double MinPermitsPerSecond = 0.001;
+    private const double MaxPermitsPerSecond = 10_000_000;
+    private const int MaxBurst = 100_000_000;
 
     private static string? Validate(CreateKeyRequest request, DateTimeOffset now)
     {
@@ -55,6 +69,11 @@ internal static class KeysApi
             return "'scopes' must name at least one scope.";
         }
 
+        if (request.Scopes.Any(s => s is null))
+        {
+            return "'scopes' must hold scope names, not null.";
+        }
+
         if (request.Scopes.FirstOrDefault(s => !Scopes.IsValid(s)) is { } invalid)
         {
             return $"'{invalid}' is not a scope; use predict:<service>, predict:*, pipelines:run or admin.";
@@ -65,9 +84,15 @@ internal static class KeysApi
             return "'expiresAt' must be in the future.";
         }
 
-        if (request.PermitsPerSecond is <= 0 || request.Burst is <= 0)
+        // The ranges of the configured defaults (RateLimitOptions); NaN fails every comparison, so it is checked first.
+        if (request.PermitsPerSecond is { } rate && (double.IsNaN(rate) || rate is < MinPermitsPerSecond or > MaxPermitsPerSecond))
         {
-            return "'permitsPerSecond' and 'burst' must be positive.";
+            return $"'permitsPerSecond' must be a number from {MinPermitsPerSecond} to {MaxPermitsPerSecond:0}.";
+        }
+
+        if (request.Burst is < 1 or > MaxBurst)
+        {
+            return $"'burst' must be an integer from 1 to {MaxBurst}.";
         }
 
         return null;

@@ -37,6 +37,12 @@ internal sealed class ApiKeyService(
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
 
+    /// <summary>True when <paramref name="id"/> is the record of the bootstrap admin key configuration currently sets.</summary>
+    public async Task<bool> IsConfiguredBootstrapAsync(string id, CancellationToken cancellationToken) =>
+        options.Value.BootstrapAdminKey is { } configured
+        && await store.FindByHashAsync(ApiKeyFormat.Hash(configured), cancellationToken) is { } record
+        && string.Equals(record.Id, id, StringComparison.Ordinal);
+
     public async Task<bool> RevokeAsync(string id, CancellationToken cancellationToken)
     {
         var revoked = await store.RevokeAsync(id, timeProvider.GetUtcNow(), cancellationToken);

@@ -48,11 +48,27 @@ internal sealed class JwtValidator
             RequireExpirationTime = true,
             ValidateLifetime = true,
             ClockSkew = jwt.ClockSkew,
+            // On the injected clock. A delegate replaces the library's whole lifetime check, RequireExpirationTime
+            // included: a token without 'exp' (which would never expire) is refused here.
             LifetimeValidator = (notBefore, expires, _, parameters) =>
             {
                 var now = timeProvider.GetUtcNow().UtcDateTime;
-                return (notBefore is null || notBefore.Value - parameters.ClockSkew <= now)
-                    && (expires is null || expires.Value + parameters.ClockSkew > now);
+                if (expires is null)
+                {
+                    throw new SecurityTokenNoExpirationException("The token has no expiration time ('exp').");
+                }
+
+                if (notBefore is { } start && start - parameters.ClockSkew > now)
+                {
+                    throw new SecurityTokenNotYetValidException($"The token is not valid before {start:O}.") { NotBefore = start };
+                }
+
+                if (expires.Value + parameters.ClockSkew <= now)
+                {
+                    throw new SecurityTokenExpiredException($"The token expired at {expires.Value:O}.") { Expires = expires.Value };
+                }
+
+                return true;
             },
         };
     }
@@ -69,9 +85,8 @@ internal sealed class JwtValidator
         var result = await _handler.ValidateTokenAsync(token, _parameters);
         if (!result.IsValid)
         {
-            return AuthResult.Fail(result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
-                ? AuthFailure.Expired
-                : AuthFailure.Invalid);
+            // "Expired" only for a token past its 'exp'; one not yet valid, or without 'exp', is invalid.
+            return AuthResult.Fail(result.Exception is SecurityTokenExpiredException ? AuthFailure.Expired : AuthFailure.Invalid);
         }
 
         var scopes = result.Claims.TryGetValue(_scopeClaim, out var raw) ? ScopesOf(raw) : [];

@@ -315,6 +315,76 @@ public sealed class AuthTests
     }
 
     [Theory]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "permitsPerSecond": 1e309}""")]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "permitsPerSecond": "NaN"}""")]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "permitsPerSecond": 1e-300}""")]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "permitsPerSecond": 20000000}""")]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "burst": 0}""")]
+    [InlineData("""{"name": "x", "scopes": [null]}""")]
+    public async Task KeysApi_LimitOutOfRangeOrNullScope_Returns400AndStoresNothing(string body)
+    {
+        // Before: an infinite rate was stored, then every listing failed (500) for good; a null scope was a 500.
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+
+        var response = await admin.PostAsync("/gateway/keys", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var listed = await admin.GetAsync("/gateway/keys", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Single((await listed.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray()); // the bootstrap key only
+    }
+
+    [Fact]
+    public async Task KeysApi_RevokingTheConfiguredBootstrapKey_Returns409AndItKeepsWorking()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+        var id = (await admin.GetFromJsonAsync<JsonElement>("/gateway/keys", Ct))[0].GetProperty("id").GetString();
+
+        var revoke = await admin.DeleteAsync($"/gateway/keys/{id}", Ct);
+        var after = await admin.GetAsync("/gateway/keys", Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task Jwt_WithoutExpiryOrNotYetValid_IsInvalidNotExpired()
+    {
+        var secret = new byte[32];
+        Random.Shared.NextBytes(secret);
+        var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
+        options.Value.Jwt.Issuer = "https://login.example";
+        options.Value.Jwt.Audience = "lattice";
+        options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(secret));
+        var validator = new JwtValidator(options, TimeProvider.System);
+        string Token(DateTime? notBefore, DateTime? expires) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://login.example",
+            Audience = "lattice",
+            Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), new Claim("sub", "u")]),
+            NotBefore = notBefore,
+            Expires = expires,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256),
+        });
+
+        var forever = await validator.ValidateAsync(Token(null, null));
+        var early = await validator.ValidateAsync(Token(DateTime.UtcNow.AddHours(1), DateTime.UtcNow.AddHours(2)));
+        var good = await validator.ValidateAsync(Token(null, DateTime.UtcNow.AddHours(1)));
+
+        Assert.Null(forever.Principal);
+        Assert.Equal(AuthFailure.Invalid, forever.Failure);
+        Assert.Null(early.Principal);
+        Assert.Equal(AuthFailure.Invalid, early.Failure);
+        Assert.NotNull(good.Principal);
+    }
+
+    [Theory]
     [InlineData("predict:sentiment", true)]
     [InlineData("predict:*", true)]
     [InlineData("pipelines:run", true)]
