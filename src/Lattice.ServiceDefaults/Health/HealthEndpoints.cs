@@ -19,17 +19,20 @@ public static class HealthEndpoints
     /// <summary>Tag for checks that belong to liveness; a failing one makes an orchestrator restart the process.</summary>
     public const string LiveTag = "live";
 
+    /// <summary>Probes read: GET and HEAD (MapHealthChecks alone answers every method, POST and DELETE included); others are 405.</summary>
+    private static readonly HttpMethodMetadata ProbeMethods = new([HttpMethods.Get, HttpMethods.Head]);
+
     internal static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks(LivePath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
             ResponseWriter = WriteAsync,
-        }).AllowAnonymous().WithName("HealthLive").WithTags("Health");
+        }).AllowAnonymous().WithMetadata(ProbeMethods).WithName("HealthLive").WithTags("Health");
         endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions
         {
             ResponseWriter = WriteAsync,
-        }).AllowAnonymous().WithName("HealthReady").WithTags("Health");
+        }).AllowAnonymous().WithMetadata(ProbeMethods).WithName("HealthReady").WithTags("Health");
         return endpoints;
     }
 

@@ -39,4 +39,22 @@ public sealed class HealthEndpointsTests
         using var liveBody = JsonDocument.Parse(await live.Content.ReadAsStringAsync(ct));
         Assert.False(liveBody.RootElement.GetProperty("checks").TryGetProperty("model", out _), "liveness must not run readiness checks");
     }
+
+    [Theory]
+    [InlineData("GET", HttpStatusCode.OK)]
+    [InlineData("HEAD", HttpStatusCode.OK)]
+    [InlineData("POST", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("DELETE", HttpStatusCode.MethodNotAllowed)]
+    public async Task Probes_AnswerGetAndHeadOnly(string method, HttpStatusCode expected)
+    {
+        await using var sut = await TestApps.StartAsync(_ => { });
+        using var client = sut.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        var live = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), HealthEndpoints.LivePath), ct);
+        var ready = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), HealthEndpoints.ReadyPath), ct);
+
+        Assert.Equal(expected, live.StatusCode);
+        Assert.Equal(expected, ready.StatusCode);
+    }
 }
