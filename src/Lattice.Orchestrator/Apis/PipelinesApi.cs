@@ -111,6 +111,14 @@ internal static class PipelineInput
         JsonNode? input;
         try
         {
+            // Before parsing: a string that is not text throws InvalidOperationException (a 500) wherever it is decoded,
+            // in parsing itself for some names.
+            if (!body.Span.IsEmpty && JsonText.TryFindNotText(body.Span, new JsonReaderOptions { MaxDepth = options.MaxJsonDepth }, out var where, out var isName))
+            {
+                // An empty path is the root value itself: a string, so not an object either.
+                return (null, where.Length == 0 ? NotAnObject() : NotText(where, isName));
+            }
+
             input = body.Span.IsEmpty ? new JsonObject() : JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions
             {
                 MaxDepth = options.MaxJsonDepth,
@@ -126,7 +134,7 @@ internal static class PipelineInput
 
         if (input is not JsonObject fields)
         {
-            return (null, Problem(StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid pipeline input", "The input must be a JSON object."));
+            return (null, NotAnObject());
         }
 
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -155,17 +163,30 @@ internal static class PipelineInput
 
         if (errors.Count > 0)
         {
-            return (null, TypedResults.Problem(new HttpValidationProblemDetails(errors)
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Type = ProblemTypes.Validation,
-                Title = "Invalid pipeline input",
-                Detail = $"The input does not match pipeline '{pipeline.Name}'. GET /v1/pipelines/{pipeline.Name} shows its fields.",
-            }));
+            return (null, Invalid(errors, $"The input does not match pipeline '{pipeline.Name}'. GET /v1/pipelines/{pipeline.Name} shows its fields."));
         }
 
         return (fields, null);
     }
+
+    /// <summary>A string (or a name) anywhere in the input, declared field or not, that is not text: the field named by its path.</summary>
+    private static ProblemHttpResult NotText(string where, bool isName)
+    {
+        var message = isName ? JsonText.NameNotText : JsonText.NotText;
+        return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { [where] = [message] }, $"'{where}' {message}.");
+    }
+
+    private static ProblemHttpResult Invalid(Dictionary<string, string[]> errors, string detail) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Type = ProblemTypes.Validation,
+            Title = "Invalid pipeline input",
+            Detail = detail,
+        });
+
+    private static ProblemHttpResult NotAnObject() =>
+        Problem(StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid pipeline input", "The input must be a JSON object.");
 
     /// <summary>
     /// Characters as JSON Schema's maxLength counts them: Unicode scalar values, so an emoji is one, not two UTF-16

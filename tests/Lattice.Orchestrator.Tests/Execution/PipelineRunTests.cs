@@ -197,6 +197,65 @@ public sealed class PipelineRunTests
         Assert.Contains("invalid JSON", Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Bodies whose strings are not text. Sent as Latin-1, so <c>\u00ff</c> in the C# string is the raw byte 0xFF (never
+    /// UTF-8); <c>\\ud800</c> is the JSON escape of an unpaired surrogate.
+    /// </summary>
+    private static byte[] Latin1(string json) => System.Text.Encoding.Latin1.GetBytes(json);
+
+    [Theory]
+    [InlineData("{\"label\": \"\\ud800\"}", "'label' is not valid Unicode text")]
+    [InlineData("{\"label\": \"a\\udc00b\"}", "'label' is not valid Unicode text")]
+    [InlineData("{\"label\": \"\u00ff\u00fe\"}", "'label' is not valid Unicode text")]
+    [InlineData("{\"label\": \"a\", \"version\": \"\\ud800\"}", "'version' is not valid Unicode text")]
+    [InlineData("{\"label\": \"a\", \"detail\": {\"scores\": [1, \"\\ud800\"]}}", "'detail.scores[1]' is not valid Unicode text")]
+    [InlineData("{\"label\": \"a\", \"\\ud800\": 1}", "'\\ud800' is a name that is not valid Unicode text")]
+    [InlineData("{\"label\": \"a\", \"\u00ff\": 1}", "'\ufffd' is a name that is not valid Unicode text")]
+    public async Task Run_OptionalStepAnswersStringThatIsNotText_FallsBack(string answer, string error)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["sentiment"] = (_, _) => Task.FromResult(Results.Bytes(Latin1(answer), "application/json"));
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("fallback", Step(run, "sentiment").GetProperty("status").GetString());
+        Assert.Contains("sentiment answered invalid JSON: " + error, Step(run, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("unknown", run.GetProperty("output").GetProperty("sentiment").GetString());
+        Assert.Equal(["sentiment"], run.GetProperty("degraded").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Run_OptionalStepWithoutFallbackAnswersStringThatIsNotText_FailsAndReadsAsNull()
+    {
+        // The value step reads intent's label as a table key: a decoded string would throw there.
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["intent"] = (_, _) => Task.FromResult(Results.Bytes(Latin1("{\"label\": \"\u00ff\"}"), "application/json"));
+
+        var run = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.OK);
+
+        Assert.Equal("failed", Step(run, "intent").GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, run.GetProperty("output").GetProperty("intent").ValueKind);
+        Assert.Equal("default reply", run.GetProperty("output").GetProperty("reply").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"label\": \"\\ud800\"}")]
+    [InlineData("{\"label\": \"\u00ff\u00fe\"}")]
+    public async Task Run_RequiredStepAnswersStringThatIsNotText_502WithExecutionRecord(string answer)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        harness.Behaviours["language"] = (_, _) => Task.FromResult(Results.Bytes(Latin1(answer), "application/json"));
+
+        var problem = await RunAsync(harness, new { text = "hello" }, HttpStatusCode.BadGateway);
+
+        Assert.Equal("https://lattice.dev/problems/bad-gateway", problem.GetProperty("type").GetString());
+        Assert.Contains("Required step 'language' failed", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", Step(problem, "language").GetProperty("status").GetString());
+        Assert.Contains("'label' is not valid Unicode text", Step(problem, "language").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("skipped", Step(problem, "sentiment").GetProperty("status").GetString());
+        Assert.False(harness.LastInputs.ContainsKey("sentiment"));
+    }
+
     [Fact]
     public async Task Run_RequiredStepFails_502ProblemWithExecutionRecord()
     {
@@ -440,6 +499,33 @@ public sealed class PipelineRunTests
         Assert.Empty(harness.LastInputs);
     }
 
+    [Theory]
+    [InlineData("{\"text\": \"\\ud800\"}", "text", "is not valid Unicode text")]
+    [InlineData("{\"text\": \"a\\udc00b\"}", "text", "is not valid Unicode text")]
+    [InlineData("{\"text\": \"\u00ff\u00fe\"}", "text", "is not valid Unicode text")]
+    [InlineData("{\"text\": \"ok\", \"extra\": {\"tags\": [\"a\", \"\\ud800\"]}}", "extra.tags[1]", "is not valid Unicode text")]
+    [InlineData("{\"text\": \"ok\", \"extra\": [{\"k\": \"\u00ff\"}]}", "extra[0].k", "is not valid Unicode text")]
+    [InlineData("{\"text\": \"ok\", \"\\ud800\": 1}", "\\ud800", "is a name that is not valid Unicode text")]
+    [InlineData("{\"text\": \"ok\", \"\u00ff\": 1}", "\ufffd", "is a name that is not valid Unicode text")]
+    public async Task Run_InputStringThatIsNotText_400ValidationProblemNamingTheField(string body, string field, string message)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        var content = new ByteArrayContent(Latin1(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        var response = await client.PostAsync("/v1/pipelines/triage", content, TestContext.Current.CancellationToken);
+
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("https://lattice.dev/problems/validation", problem.GetProperty("type").GetString());
+        Assert.StartsWith(message, problem.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains($"'{field}' {message}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(harness.LastInputs);
+    }
+
     [Fact]
     public async Task Run_MaxLength_CountsCharactersNotUtf16Units()
     {
@@ -455,6 +541,7 @@ public sealed class PipelineRunTests
     [InlineData("[1, 2]", HttpStatusCode.BadRequest)]
     [InlineData("{\"text\": \"a\", \"text\": \"b\"}", HttpStatusCode.BadRequest)]
     [InlineData("{\"text\": \"a\", \"extra\": {\"k\": 1, \"k\": 2}}", HttpStatusCode.BadRequest)]
+    [InlineData("\"\\ud800\"", HttpStatusCode.BadRequest)]
     public async Task Run_MalformedBody_400Problem(string body, HttpStatusCode expected)
     {
         await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
