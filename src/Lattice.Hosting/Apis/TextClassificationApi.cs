@@ -216,10 +216,10 @@ public static class TextClassificationApi
             }
             catch (JsonException ex)
             {
-                var depth = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
+                var depth = JsonErrors.IsTooDeep(ex);
                 var message = depth
                     ? $"The JSON nests deeper than {limits.MaxJsonDepth} levels (limit MaxJsonDepth)."
-                    : "The body is not a valid request: " + ex.Message.Split(" Path:")[0];
+                    : "The body is not a valid request: " + JsonErrors.Describe(ex);
                 return (null, Refuse(executor, model, new Refusal(depth ? RequestError.Limit : RequestError.BadInput, message)));
             }
         }

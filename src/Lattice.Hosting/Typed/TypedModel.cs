@@ -222,14 +222,9 @@ public sealed class TypedModel<TModel>
 
     internal static RequestRefusal JsonRefusal(JsonException exception, ModelServerLimitsOptions limits)
     {
-        if (exception.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
-        {
-            return RequestRefusal.Limit($"The JSON nests deeper than {limits.MaxJsonDepth} levels (limit MaxJsonDepth).");
-        }
-
-        var end = exception.Message.IndexOf(" Path:", StringComparison.Ordinal);
-        var path = exception.Path is { Length: > 1 } p ? $" (at {p})" : string.Empty;
-        return RequestRefusal.Invalid("The body is not a valid request: " + (end > 0 ? exception.Message[..end] : exception.Message) + path);
+        return JsonErrors.IsTooDeep(exception)
+            ? RequestRefusal.Limit($"The JSON nests deeper than {limits.MaxJsonDepth} levels (limit MaxJsonDepth).")
+            : RequestRefusal.Invalid("The body is not a valid request: " + JsonErrors.Describe(exception));
     }
 
     internal void RecordRefusal(RequestRefusal refusal, string? version) =>

@@ -122,6 +122,20 @@ public sealed class RecommenderApiTests(RecommenderFixture fixture) : IClassFixt
     }
 
     [Theory]
+    [InlineData("""{"user": "user-0001", "k": 2.5}""", "The body is not a valid request: 'k' has the wrong type or format.")]
+    [InlineData("""{"user": "user-0001", "k": "5"}""", "The body is not a valid request: 'k' has the wrong type or format.")]
+    [InlineData("""{"user": null}""", "The body is not a valid request: 'user' must not be null.")]
+    [InlineData("""{"user": 7}""", "The body is not a valid request: 'user' has the wrong type or format.")]
+    [InlineData("""{"user": "\ud800"}""", "The body is not a valid request: 'user' is not valid Unicode text (invalid UTF-8, or an escaped unpaired surrogate).")]
+    public async Task Recommendations_WrongTypedField_Returns400NamingTheFieldWithoutDotNetTypes(string json, string detail)
+    {
+        var reply = await _client.PostAsync("/v1/recommendations", json);
+
+        reply.AssertProblem(HttpStatusCode.BadRequest, Http.InvalidInput);
+        Assert.Equal(detail, reply.Body.GetProperty("detail").GetString());
+    }
+
+    [Theory]
     [InlineData("/v1/recommendations", """{"user": "user-0001", "k": 101}""")]
     [InlineData("/v1/recommendations", """{"user": "user-0001", "k": 2000000000}""")]
     [InlineData("/v1/similar-items", """{"item": "item-0001", "k": 100000}""")]
