@@ -98,7 +98,11 @@ internal ref struct InferenceRequestParser
         }
         catch (InvalidOperationException ex)
         {
-            parser.Fail(RequestError.BadInput, $"The body is not valid JSON: {FirstSentence(ex.Message)}");
+            // Decoding a string (an id, a name, a text) that is not text; the reader's own words name UTF-8 even for an
+            // escaped surrogate in a valid UTF-8 body.
+            parser.Fail(RequestError.BadInput, JsonErrors.IsNotText(ex)
+                ? $"The body holds a string that {JsonStrings.NotText}."
+                : $"The body is not valid JSON: {FirstSentence(ex.Message)}");
         }
 
         error = parser.Error;

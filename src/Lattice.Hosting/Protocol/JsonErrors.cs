@@ -28,7 +28,7 @@ internal static class JsonErrors
 
         var field = Field(exception.Path);
         // A string that does not decode (the reader's "Cannot transcode invalid UTF-8 ..." or "invalid UTF-16 ... surrogate").
-        if (NotText(exception.InnerException))
+        if (IsNotText(exception.InnerException))
         {
             return field is null ? $"A JSON string {JsonStrings.NotText}." : $"'{field}' {JsonStrings.NotText}.";
         }
@@ -59,7 +59,8 @@ internal static class JsonErrors
         return field is null ? message : $"{message} (at {field})";
     }
 
-    private static bool NotText(Exception? exception)
+    /// <summary>True when <paramref name="exception"/> (or one it wraps) is the reader failing to decode a string.</summary>
+    public static bool IsNotText(Exception? exception)
     {
         for (; exception is not null; exception = exception.InnerException)
         {

@@ -37,11 +37,11 @@ internal static class OipSignature
         inputs = [];
         var inputName = signature.EffectiveInputName;
         var expected = signature.InputKind == ModelInputKind.Text
-            ? $"'{inputName}' (BYTES, shape [n] or [n, 1])"
-            : $"'{inputName}' (FP32 or another numeric datatype, shape [n, {signature.FeatureCount}] or [{signature.FeatureCount}])";
+            ? "BYTES, shape [n] or [n, 1]"
+            : $"FP32 or another numeric datatype, shape [n, {signature.FeatureCount}] or [{signature.FeatureCount}]";
         if (request.Inputs.Count != 1 || !string.Equals(request.Inputs[0].Name, inputName, StringComparison.Ordinal))
         {
-            error = $"The model takes exactly one input, {expected}.";
+            error = $"The model takes exactly one input, '{inputName}' ({expected}).";
             return RequestError.BadInput;
         }
 

@@ -10,11 +10,21 @@ internal static class TensorShape
     /// </summary>
     public static bool TryCountElements(IReadOnlyList<long> shape, long limit, out long count)
     {
+        // A zero anywhere makes the tensor empty, whatever the other dimensions: [2^62, 0] holds nothing, not too much.
+        for (var i = 0; i < shape.Count; i++)
+        {
+            if (shape[i] == 0)
+            {
+                count = 0;
+                return true;
+            }
+        }
+
         count = 1;
         for (var i = 0; i < shape.Count; i++)
         {
             var dimension = shape[i];
-            if (dimension != 0 && count > limit / dimension)
+            if (count > limit / dimension)
             {
                 count = 0;
                 return false;

@@ -249,6 +249,23 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
         Assert.Contains(expected, body.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"id": "\ud800", "inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}""",
+        "The body holds a string that is not valid Unicode text (invalid UTF-8, or an escaped unpaired surrogate).")]
+    [InlineData("""{"inputs": [{"name": "words", "shape": [1], "datatype": "BYTES", "data": ["a"]}]}""",
+        "The model takes exactly one input, 'text' (BYTES, shape [n] or [n, 1]).")]
+    [InlineData("""{"inputs": [{"name": "text", "shape": [1], "datatype": "FP32", "data": [1]}]}""",
+        "Input 'text' must be BYTES, shape [n] or [n, 1]; got FP32 with shape [1].")]
+    [InlineData("""{"inputs": [{"name": "text", "shape": [4611686018427387904, 0], "datatype": "BYTES", "data": []}]}""",
+        "Input 'text' must be BYTES, shape [n] or [n, 1]; got BYTES with shape [4611686018427387904, 0].")] // empty, not "too many elements"
+    public async Task Infer_BadRequest_ErrorSaysWhatIsWrongPlainly(string json, string expected)
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/sentiment/infer", json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(expected, body.GetProperty("error").GetString());
+    }
+
     [Fact]
     public async Task Infer_SingleRowShape_IsOneItem()
     {
