@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Lattice.ServiceDefaults.Problems;
@@ -31,6 +32,7 @@ internal static class ProblemDetailsExtensions
                 problem.Extensions.Remove("exception");
             }
         });
+        builder.Services.Replace(ServiceDescriptor.Singleton<IProblemDetailsService, JsonProblemDetailsService>());
         return builder;
     }
 }

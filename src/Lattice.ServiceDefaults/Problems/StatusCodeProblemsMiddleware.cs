@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Lattice.ServiceDefaults.Problems;
 
@@ -10,7 +9,7 @@ namespace Lattice.ServiceDefaults.Problems;
 /// <c>UseStatusCodePages()</c> with <c>AddProblemDetails()</c> does, with the same rules (the response has not
 /// started and has neither a Content-Length nor a Content-Type; an endpoint with
 /// <see cref="ISkipStatusCodePagesMetadata"/> or a request whose <see cref="IStatusCodePagesFeature"/> is disabled is
-/// left alone), and when the client accepts no JSON, a plain-text line like that middleware's.
+/// left alone), always as JSON (see <see cref="JsonProblemDetailsService"/>).
 /// </summary>
 /// <remarks>
 /// Why not UseStatusCodePages itself: on every request, also the successful ones, it allocates and registers its
@@ -53,17 +52,9 @@ internal sealed class StatusCodeProblemsMiddleware(RequestDelegate next, IProble
             && context.GetEndpoint()?.Metadata.GetMetadata<ISkipStatusCodePagesMetadata>() is null;
     }
 
-    private async Task WriteAsync(HttpContext context)
-    {
-        var status = context.Response.StatusCode;
-        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = status } }))
-        {
-            var phrase = ReasonPhrases.GetReasonPhrase(status);
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            await context.Response.WriteAsync(
-                string.IsNullOrEmpty(phrase) ? $"Status Code: {status}" : $"Status Code: {status}; {phrase}", context.RequestAborted);
-        }
-    }
+    // JSON whatever the client's Accept says (JsonProblemDetailsService).
+    private async Task WriteAsync(HttpContext context) =>
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = context.Response.StatusCode } });
 }
 
 /// <summary>Control over the ProblemDetails body that service defaults give a bodiless error answer.</summary>

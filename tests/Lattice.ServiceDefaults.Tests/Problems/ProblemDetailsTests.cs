@@ -22,6 +22,7 @@ public sealed class ProblemDetailsTests
                 await Task.Yield(); // the answer completes after the middleware's synchronous check
                 return Results.StatusCode(StatusCodes.Status409Conflict);
             });
+            app.MapGet("/typed-problem", () => TypedResults.Problem("The text is empty.", statusCode: StatusCodes.Status400BadRequest));
             app.MapGet("/skip-metadata", () => Results.StatusCode(StatusCodes.Status409Conflict)).WithMetadata(new SkipStatusPages());
             app.MapGet("/skip-call", (HttpContext context) =>
             {
@@ -131,19 +132,22 @@ public sealed class ProblemDetailsTests
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
     }
 
-    [Fact]
-    public async Task ClientAcceptingNoJson_GetsPlainTextStatusLine()
+    [Theory]
+    [InlineData("/nowhere", "text/plain", HttpStatusCode.NotFound)]
+    [InlineData("/nowhere", "text/html", HttpStatusCode.NotFound)]
+    [InlineData("/typed-problem", "application/xml", HttpStatusCode.BadRequest)]
+    public async Task ClientAcceptingNoJson_StillGetsTheWholeProblemJson(string path, string accept, HttpStatusCode status)
     {
+        // Before: a text line for the bodiless 404, and the typed problem without instance and traceId.
         await using var app = await StartAsync();
         using var client = app.CreateClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/nowhere");
-        request.Headers.Accept.ParseAdd("text/plain");
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd(accept);
 
         var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("Status Code: 404; Not Found", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var problem = await AssertProblemAsync(response, status, ProblemTypes.ForStatus((int)status));
+        Assert.Equal(path, problem.GetProperty("instance").GetString());
     }
 
     private sealed class SkipStatusPages : Microsoft.AspNetCore.Http.Metadata.ISkipStatusCodePagesMetadata;
