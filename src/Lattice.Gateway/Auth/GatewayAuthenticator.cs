@@ -20,30 +20,37 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
     public ValueTask<AuthResult> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var headers = request.Headers;
-        string? credential = null;
+
+        // X-Api-Key, when sent at all, decides alone: one value, and an API key (tokens go in Authorization). Two values,
+        // an empty one or a token are invalid credentials, not missing ones, and never fall through to Authorization.
         var apiKey = headers[HeaderRules.ApiKey];
-        if (apiKey.Count == 1)
+        if (apiKey.Count > 0)
         {
-            credential = apiKey[0];
-        }
-        else
-        {
-            var authorization = headers.Authorization;
-            if (authorization.Count == 1 && authorization[0] is { } value
-                && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            {
-                credential = value;
-            }
+            var key = apiKey.Count == 1 ? apiKey[0].AsSpan().Trim() : default;
+            return ApiKeyFormat.LooksLikeKey(key)
+                ? AuthenticateKeyAsync(ApiKeyFormat.Hash(key), cancellationToken)
+                : ValueTask.FromResult(AuthResult.Fail(AuthFailure.Invalid));
         }
 
-        if (string.IsNullOrEmpty(credential))
+        var authorization = headers.Authorization;
+        if (authorization.Count == 0)
         {
             return ValueTask.FromResult(AuthResult.Fail(AuthFailure.Missing));
         }
 
-        var span = credential.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? credential.AsSpan(7).Trim()
-            : credential.AsSpan().Trim();
+        if (authorization.Count > 1)
+        {
+            return ValueTask.FromResult(AuthResult.Fail(AuthFailure.Invalid));
+        }
+
+        // Another scheme (Basic, ...) carries no bearer credential: missing, as RFC 6750 §3.1 has it.
+        var value = authorization[0];
+        if (value is null || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return ValueTask.FromResult(AuthResult.Fail(AuthFailure.Missing));
+        }
+
+        var span = value.AsSpan(7).Trim();
         if (ApiKeyFormat.LooksLikeKey(span))
         {
             return AuthenticateKeyAsync(ApiKeyFormat.Hash(span), cancellationToken);

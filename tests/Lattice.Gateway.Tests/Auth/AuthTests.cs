@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text.Json;
 using Lattice.Gateway.Auth;
+using Lattice.Gateway.Tests.Forwarding;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -102,6 +103,27 @@ public sealed class AuthTests
         var response = await client.GetAsync("/api/sentiment", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("X-Api-Key: lat_wrong\r\nX-Api-Key: lat_wrong_too\r\nAuthorization: Bearer {key}\r\n")]
+    [InlineData("X-Api-Key: \r\n")]
+    [InlineData("X-Api-Key: Bearer {key}\r\n")]
+    [InlineData("Authorization: Bearer {key}\r\nAuthorization: Bearer {key}\r\n")]
+    public async Task Authenticate_AmbiguousOrMalformedCredentials_Return401Invalid(string credentials)
+    {
+        // Before: two X-Api-Key lines fell through to a valid Authorization (200); an empty X-Api-Key or two
+        // Authorization lines read as "no key sent". Raw HTTP: HttpClient would join repeated headers into one line.
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync(["predict:sentiment"]);
+
+        var (status, body) = await RawHttp.SendAsync(sut.BaseAddress,
+            "GET /api/sentiment HTTP/1.1\r\nHost: x\r\n" + credentials.Replace("{key}", key, StringComparison.Ordinal) + "\r\n", Ct);
+
+        Assert.Equal(401, status);
+        Assert.Contains("The API key or token is not valid.", body, StringComparison.Ordinal);
     }
 
     [Fact]
