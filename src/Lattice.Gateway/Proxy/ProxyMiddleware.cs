@@ -246,7 +246,7 @@ internal sealed partial class ProxyMiddleware(
         {
             if (result.Response is not { } response)
             {
-                await WriteForwardErrorAsync(context, route, replica, result);
+                await WriteForwardErrorAsync(context, route, replica, replicas, result);
                 return;
             }
 
@@ -574,6 +574,26 @@ internal sealed partial class ProxyMiddleware(
         problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
             $"Route '{route.Id}' accepts bodies up to {route.MaxRequestBodyBytes} bytes.");
 
+    /// <summary>
+    /// When a replica may take calls again: the refusing replica's circuit, or, when none could even be tried (every
+    /// circuit open), the earliest of them to close; the Retry-After of the 503 (was 1 s whatever the break lasted).
+    /// </summary>
+    private static long OpenUntil(Replica? refused, Replica[] replicas)
+    {
+        if (refused is not null)
+        {
+            return refused.CircuitOpenUntil;
+        }
+
+        var earliest = long.MaxValue;
+        foreach (var candidate in replicas)
+        {
+            earliest = Math.Min(earliest, candidate.CircuitOpenUntil);
+        }
+
+        return earliest == long.MaxValue ? 0 : earliest;
+    }
+
     /// <summary>An answer with a header Kestrel cannot send on (control or non-ASCII characters, two Content-Lengths).</summary>
     private async Task WriteUnrelayableAnswerAsync(HttpContext context, GatewayRoute route, Replica replica)
     {
@@ -582,7 +602,7 @@ internal sealed partial class ProxyMiddleware(
             $"'{route.Service}' answered with a header that cannot be relayed (a control or non-ASCII character, or a repeated Content-Length).");
     }
 
-    private async Task WriteForwardErrorAsync(HttpContext context, GatewayRoute route, Replica? replica, ForwardAttempt result)
+    private async Task WriteForwardErrorAsync(HttpContext context, GatewayRoute route, Replica? replica, Replica[] replicas, ForwardAttempt result)
     {
         if (context.Response.HasStarted)
         {
@@ -608,7 +628,7 @@ internal sealed partial class ProxyMiddleware(
                 return;
             case ForwarderError.NoAvailableReplica:
             case ForwarderError.CircuitOpen:
-                var wait = replica is null ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Max(0, replica.CircuitOpenUntil - timeProvider.GetUtcNow().UtcTicks));
+                var wait = TimeSpan.FromTicks(Math.Max(0, OpenUntil(replica, replicas) - timeProvider.GetUtcNow().UtcTicks));
                 await problems.WriteRetryAfterAsync(context, StatusCodes.Status503ServiceUnavailable, wait, "Service unavailable",
                     $"Every replica of '{route.Service}' is refusing requests (circuit open).");
                 return;
