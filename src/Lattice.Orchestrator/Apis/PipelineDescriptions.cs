@@ -17,7 +17,7 @@ public sealed record PipelineDescription(
         pipeline.Name,
         pipeline.Description,
         pipeline.Deadline.TotalMilliseconds,
-        [.. pipeline.Input.Select(f => new InputFieldDescription(f.Name, f.Type.ToString().ToLowerInvariant(), f.Required, f.MaxLength, f.Description))],
+        [.. pipeline.Input.Select(f => new InputFieldDescription(f.Name, f.Type.ToString().ToLowerInvariant(), f.Required, f.MaxLength, f.Description, f.MinLength))],
         [.. pipeline.Steps.Select(s => new StepDescription(
             s.Id, s.Description, s.Service, s.Path, s.Required, s.Timeout.TotalMilliseconds, s.When?.Source, s.DependsOn,
             s.Value is null ? s.Input.Describe() : null, s.Fallback?.Describe(), s.Value?.Describe()))],
@@ -25,7 +25,7 @@ public sealed record PipelineDescription(
         pipeline.Stages);
 }
 
-public sealed record InputFieldDescription(string Name, string Type, bool Required, int? MaxLength, string? Description);
+public sealed record InputFieldDescription(string Name, string Type, bool Required, int? MaxLength, string? Description, int? MinLength = null);
 
 public sealed record StepDescription(
     string Id, string? Description, string? Service, string? Path, bool Required, double TimeoutMs, string? When,

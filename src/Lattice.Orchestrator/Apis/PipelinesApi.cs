@@ -155,9 +155,16 @@ internal static class PipelineInput
             {
                 errors[field.Name] = [$"must be of type {field.Type.ToString().ToLowerInvariant()}"];
             }
-            else if (field.MaxLength is { } max && value is JsonValue text && text.TryGetValue<string>(out var s) && s.Length > max && CharacterCount(s) > max)
+            else if (value is JsonValue text && text.TryGetValue<string>(out var s))
             {
-                errors[field.Name] = [$"must be at most {max} characters"];
+                if (field.MaxLength is { } max && s.Length > max && CharacterCount(s) > max)
+                {
+                    errors[field.Name] = [$"must be at most {max} characters"];
+                }
+                else if (field.MinLength is { } min && (s.Length < min || CharacterCount(s) < min))
+                {
+                    errors[field.Name] = [min == 1 ? "must not be empty" : $"must be at least {min} characters"];
+                }
             }
         }
 

@@ -35,7 +35,7 @@ public sealed class PipelineDefinition
 }
 
 /// <summary>One declared input field of a pipeline request.</summary>
-public sealed record InputField(string Name, InputType Type, bool Required, int? MaxLength, string? Description);
+public sealed record InputField(string Name, InputType Type, bool Required, int? MaxLength, string? Description, int? MinLength = null);
 
 /// <summary>The JSON type an input field must have.</summary>
 public enum InputType

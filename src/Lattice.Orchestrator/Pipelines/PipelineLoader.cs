@@ -18,7 +18,7 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
 {
     private static readonly HashSet<string> PipelineFields = ["name", "description", "deadline", "input", "steps", "output", "tables"];
     private static readonly HashSet<string> StepFields = ["id", "description", "service", "path", "input", "when", "timeout", "required", "fallback", "after", "value"];
-    private static readonly HashSet<string> InputFields = ["type", "required", "maxLength", "description"];
+    private static readonly HashSet<string> InputFields = ["type", "required", "minLength", "maxLength", "description"];
 
     /// <summary>Deepest nesting of lists and mappings a file may have; the templates are built recursively.</summary>
     public const int MaxDepth = 64;
@@ -164,7 +164,7 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
 
         if (node is not YamlMappingNode mapping)
         {
-            Error(node.Start, "input must be a mapping of field name → { type, required, maxLength }");
+            Error(node.Start, "input must be a mapping of field name → { type, required, minLength, maxLength }");
             return fields;
         }
 
@@ -192,7 +192,13 @@ public sealed partial class PipelineLoader(IReadOnlySet<string> knownServices, P
             var type = Child(spec, "type") is YamlScalarNode typeNode ? ParseType(typeNode) : InputType.Any;
             var required = Boolean(spec, "required") ?? true;
             var maxLength = Integer(spec, "maxLength", 1, int.MaxValue);
-            fields.Add(new InputField(fieldName, type, required, maxLength, OptionalScalar(spec, "description")));
+            var minLength = Integer(spec, "minLength", 0, int.MaxValue);
+            if (minLength > maxLength)
+            {
+                Error(spec.Start, $"input field '{fieldName}': minLength ({minLength}) is above maxLength ({maxLength})");
+            }
+
+            fields.Add(new InputField(fieldName, type, required, maxLength, OptionalScalar(spec, "description"), minLength));
         }
 
         return fields;

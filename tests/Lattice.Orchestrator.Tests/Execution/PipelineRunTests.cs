@@ -13,7 +13,7 @@ public sealed class PipelineRunTests
         name: triage
         deadline: 3s
         input:
-          text: { type: string, maxLength: 50 }
+          text: { type: string, minLength: 1, maxLength: 50 }
         steps:
           - id: language
             service: language
@@ -485,6 +485,7 @@ public sealed class PipelineRunTests
     [InlineData("{\"text\": 5}", "text", "must be of type string")]
     [InlineData("{}", "text", "is required")]
     [InlineData("{\"text\": \"this text is certainly longer than fifty characters in all\"}", "text", "at most 50")]
+    [InlineData("{\"text\": \"\"}", "text", "must not be empty")]
     public async Task Run_InputNotMatchingDeclaredFields_400ValidationProblem(string body, string field, string message)
     {
         await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");

@@ -85,6 +85,7 @@ public sealed class PipelineLoaderTests
     [InlineData("name: p\nsteps:\n  - id: a\n    value: 1\n    service: language\n", "step 'a' computes a value, so 'service' does not apply")]
     [InlineData("name: p\nsteps:\n  - id: a\n    service: language\noutput: { x: $.steps.nope.y }\n", "output reads unknown step 'nope'")]
     [InlineData("name: p\n  bad: indent\n", "invalid YAML")]
+    [InlineData("name: p\ninput:\n  text: { type: string, minLength: 10, maxLength: 5 }\nsteps:\n  - id: a\n    service: language\n", "input field 'text': minLength (10) is above maxLength (5)")]
     [InlineData("name: p\nname: q\nsteps:\n  - id: a\n    service: language\n", "")]
     public void Load_InvalidPipeline_ReportsProblemWithLine(string yaml, string expected)
     {
