@@ -10,6 +10,11 @@ namespace Lattice.Gateway.Apis;
 /// </summary>
 internal static class KeysApi
 {
+    // A key's own limits take the ranges of the configured defaults (RateLimitOptions).
+    private const double MinPermitsPerSecond = 0.001;
+    private const double MaxPermitsPerSecond = 10_000_000;
+    private const int MaxBurst = 100_000_000;
+
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/gateway/keys").WithTags("Gateway keys").AddEndpointFilter<AdminScopeFilter>();
@@ -52,10 +57,6 @@ internal static class KeysApi
             ? TypedResults.NoContent()
             : TypedResults.Problem($"No key has the id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Key not found", type: ProblemTypes.NotFound);
     }
-
-    private const double MinPermitsPerSecond = 0.001;
-    private const double MaxPermitsPerSecond = 10_000_000;
-    private const int MaxBurst = 100_000_000;
 
     private static string? Validate(CreateKeyRequest request, DateTimeOffset now)
     {

@@ -15,7 +15,7 @@ internal static class JsonErrors
     public static bool IsTooDeep(JsonException exception) =>
         exception.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>One sentence: e.g. "'k' must be an integer.", "'user' must not be null.", "'texts[0]' is not valid Unicode text (...)".</summary>
+    /// <summary>One sentence: e.g. "'k' has the wrong type or format.", "'user' must not be null.", "'texts[0]' is not valid Unicode text (...)".</summary>
     public static string Describe(JsonException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
