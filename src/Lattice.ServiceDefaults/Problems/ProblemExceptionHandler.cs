@@ -18,9 +18,11 @@ internal sealed partial class ProblemExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        if (exception is OperationCanceledException or IOException && httpContext.RequestAborted.IsCancellationRequested)
         {
-            // The client went away: nobody is left to read a body. 499 is nginx's "client closed request".
+            // The client went away (a cancelled read, or a reset connection mid-body: ConnectionResetException is an
+            // IOException): nobody is left to read a body, and it is not a server error to log. 499 is nginx's
+            // "client closed request".
             httpContext.Response.StatusCode = 499;
             return true;
         }
