@@ -18,10 +18,9 @@ internal sealed partial class ProblemExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is OperationCanceledException or IOException && httpContext.RequestAborted.IsCancellationRequested)
+        if (IsClientGone(exception, httpContext))
         {
-            // The client went away (a cancelled read, or a reset connection mid-body: ConnectionResetException is an
-            // IOException): nobody is left to read a body, and it is not a server error to log. 499 is nginx's
+            // The client went away: nobody is left to read a body, and it is not a server error to log. 499 is nginx's
             // "client closed request".
             httpContext.Response.StatusCode = 499;
             return true;
@@ -53,6 +52,16 @@ internal sealed partial class ProblemExceptionHandler(
             Exception = environment.IsDevelopment() ? exception : null,
         });
     }
+
+    /// <summary>
+    /// A cancelled read of a request whose client left, or a connection reset mid-body. ASP.NET Core's middleware answers
+    /// the first kind itself once RequestAborted has fired; a reset can reach the handler first, because Kestrel fires
+    /// RequestAborted on the thread pool after the read that saw the reset has already thrown.
+    /// </summary>
+    private static bool IsClientGone(Exception exception, HttpContext context) =>
+        (exception is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        || exception is Microsoft.AspNetCore.Connections.ConnectionResetException
+        || exception.InnerException is Microsoft.AspNetCore.Connections.ConnectionResetException;
 
     private static ProblemDetails FromDomain(LatticeProblemException domain)
     {

@@ -30,6 +30,20 @@ public sealed class ProblemExceptionHandlerTests
     }
 
     [Fact]
+    public async Task ConnectionReset_BeforeRequestAbortedFires_IsStill499()
+    {
+        // Kestrel fires RequestAborted on the thread pool: the read that saw the reset can throw first.
+        var (handler, problems, logs) = Create();
+        var context = new DefaultHttpContext();
+
+        await handler.TryHandleAsync(context, new Microsoft.AspNetCore.Connections.ConnectionResetException("reset"), CancellationToken.None);
+
+        Assert.Equal(499, context.Response.StatusCode);
+        Assert.Equal(0, problems.Writes);
+        Assert.DoesNotContain(logs.Levels, level => level >= LogLevel.Error);
+    }
+
+    [Fact]
     public async Task IOExceptionWhileTheClientStays_IsStillAServerError()
     {
         var (handler, problems, logs) = Create();
