@@ -20,7 +20,7 @@ internal readonly record struct ForwardAttempt(HttpResponseMessage? Response, Fo
 internal sealed class HttpForwarder : IDisposable
 {
     /// <summary>Bodies of known length up to this are read straight into Kestrel's pipe and sent with the headers in one write.</summary>
-    private const int SmallBody = 16 * 1024;
+    private const int SmallBodyLimit = 16 * 1024;
     private const int LargeBuffer = 64 * 1024;
 
     private static readonly TracePropagator Propagator = new(DistributedContextPropagator.Current);
@@ -120,7 +120,44 @@ internal sealed class HttpForwarder : IDisposable
     }
 
     /// <summary>True for an answer whose whole body is at most 16 KB and is relayed in one write with the headers.</summary>
-    public static bool HasSmallBody(HttpResponseMessage response) => response.Content.Headers.ContentLength is >= 0 and <= SmallBody;
+    public static bool HasSmallBody(HttpResponseMessage response) => response.Content.Headers.ContentLength is >= 0 and <= SmallBodyLimit;
+
+    /// <summary>
+    /// Reads a small body (<see cref="HasSmallBody"/>) whole into a pooled buffer, under the route's timeout, before
+    /// anything is sent: a stall is <see cref="ForwarderError.RequestTimedOut"/>, a break or a body shorter than its
+    /// Content-Length <see cref="ForwarderError.ResponseBodyDestination"/>, a client that left
+    /// <see cref="ForwarderError.RequestCanceled"/>. The caller returns the buffer (<see cref="SmallBody.Return"/>).
+    /// </summary>
+    public static async ValueTask<SmallBody> ReadSmallBodyAsync(HttpResponseMessage response, TimeoutScope timeout)
+    {
+        var expected = (int)response.Content.Headers.ContentLength!.Value;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(expected, 1));
+        var read = 0;
+        var error = ForwarderError.None;
+        try
+        {
+            await using var source = await response.Content.ReadAsStreamAsync(timeout.Token);
+            while (read < expected)
+            {
+                var count = await source.ReadAsync(buffer.AsMemory(read, expected - read), timeout.Token);
+                if (count == 0)
+                {
+                    error = ForwarderError.ResponseBodyDestination;
+                    break;
+                }
+
+                read += count;
+            }
+        }
+        catch (Exception)
+        {
+            error = timeout.RequestAborted.IsCancellationRequested ? ForwarderError.RequestCanceled
+                : timeout.TimedOut ? ForwarderError.RequestTimedOut
+                : ForwarderError.ResponseBodyDestination;
+        }
+
+        return new SmallBody(buffer, read, error);
+    }
 
     /// <summary>Relays the body (streamed) to the client, once status and headers are set.</summary>
     public static async ValueTask<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken cancellationToken)
@@ -142,7 +179,7 @@ internal sealed class HttpForwarder : IDisposable
 
         await using (source)
         {
-            return await CopyBodyAsync(context.Response, source, response.Content.Headers.ContentLength ?? -1, cancellationToken);
+            return await CopyBodyAsync(context.Response, source, cancellationToken);
         }
     }
 
@@ -176,49 +213,12 @@ internal sealed class HttpForwarder : IDisposable
         return true;
     }
 
-    private static bool CanHaveBody(HttpContext context, HttpResponseMessage response) =>
+    /// <summary>False for a 204, a 304 and an answer to HEAD, which carry no body whatever the upstream sends.</summary>
+    public static bool CanHaveBody(HttpContext context, HttpResponseMessage response) =>
         response.StatusCode is not (HttpStatusCode.NoContent or HttpStatusCode.NotModified) && !HttpMethods.IsHead(context.Request.Method);
 
-    /// <summary>
-    /// Streams <paramref name="source"/> into Kestrel's response pipe, reading straight into the pipe's memory.
-    /// <paramref name="remaining"/> is the known length (-1 when chunked); once it is reached the last flush is left
-    /// to the end of the request, which sends headers and body in one write for small responses.
-    /// </summary>
-    public static async ValueTask<ForwarderError> CopyBodyAsync(HttpResponse destination, Stream source, long remaining, CancellationToken cancellationToken)
-    {
-        if (remaining is < 0 or > SmallBody)
-        {
-            return await CopyLargeBodyAsync(destination, source, cancellationToken);
-        }
-
-        var writer = destination.BodyWriter;
-        while (remaining > 0)
-        {
-            var memory = writer.GetMemory((int)remaining);
-            int read;
-            try
-            {
-                read = await source.ReadAsync(memory, cancellationToken);
-            }
-            catch (Exception)
-            {
-                return cancellationToken.IsCancellationRequested ? ForwarderError.ResponseBodyClient : ForwarderError.ResponseBodyDestination;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            writer.Advance(read);
-            remaining -= read;
-        }
-
-        return ForwarderError.None;
-    }
-
     /// <summary>Large or chunked bodies: a pooled 64 KB buffer, each chunk flushed as it arrives (so streams such as SSE flow).</summary>
-    private static async ValueTask<ForwarderError> CopyLargeBodyAsync(HttpResponse destination, Stream source, CancellationToken cancellationToken)
+    public static async ValueTask<ForwarderError> CopyBodyAsync(HttpResponse destination, Stream source, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(LargeBuffer);
         try
@@ -293,5 +293,22 @@ internal sealed class TimeoutScope : IDisposable
     {
         _abortRegistration.Dispose();
         _timeout.Dispose();
+    }
+}
+
+/// <summary>A small answer body read whole (<see cref="HttpForwarder.ReadSmallBodyAsync"/>), in a pooled buffer.</summary>
+internal readonly struct SmallBody(byte[]? buffer, int length, ForwarderError error)
+{
+    public ForwarderError Error => error;
+
+    public ReadOnlyMemory<byte> Bytes => buffer is null ? default : buffer.AsMemory(0, length);
+
+    /// <summary>Gives the buffer back to the pool; the default value holds none.</summary>
+    public void Return()
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -250,19 +250,7 @@ internal sealed partial class ProxyMiddleware(
                 return;
             }
 
-            // A small body is read whole before anything is sent, so the route's timeout keeps covering it: an upstream
-            // that stalls mid-body is cut off then. A large or chunked one streams, bounded only by the client staying.
-            var bodyToken = context.RequestAborted;
-            if (HttpForwarder.HasSmallBody(response))
-            {
-                bodyToken = timeout.Token;
-            }
-            else
-            {
-                timeout.StopTimer();
-            }
-
-            await RelayAsync(context, route, replica!, response, lookup, bodyToken);
+            await RelayAsync(context, route, replica!, response, lookup, timeout);
         }
         finally
         {
@@ -330,7 +318,12 @@ internal sealed partial class ProxyMiddleware(
         return result;
     }
 
-    private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup, CancellationToken bodyToken)
+    /// <summary>
+    /// Relays an answer. A small body (known length up to 16 KB) is read whole before anything is sent, under the route's
+    /// timeout: an upstream that stalls or breaks mid-body is then a 504 or 502, counted against the replica. A large or
+    /// chunked body streams once the headers are sent, bounded only by the client staying.
+    /// </summary>
+    private async Task RelayAsync(HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, CacheLookup lookup, TimeoutScope timeout)
     {
         string? modelVersion = null;
         if (response.Headers.NonValidated.TryGetValues(_modelVersionHeader, out var versions))
@@ -342,31 +335,78 @@ internal sealed partial class ProxyMiddleware(
             }
         }
 
+        var small = HttpForwarder.HasSmallBody(response) && HttpForwarder.CanHaveBody(context, response);
+        if (!small)
+        {
+            timeout.StopTimer(); // from here the token fires only when the client goes away
+        }
+
         if (lookup.Key is { } key && IsStorable(response))
         {
-            await RelayAndStoreAsync(context, route, replica, response, key, modelVersion, bodyToken);
+            await RelayAndStoreAsync(context, route, replica, response, key, modelVersion, timeout);
             return;
         }
 
-        if (!HttpForwarder.TryCopyStatusAndHeaders(context, response))
+        var body = small ? await HttpForwarder.ReadSmallBodyAsync(response, timeout) : default;
+        try
         {
-            await WriteUnrelayableAnswerAsync(context, route, replica);
+            if (body.Error != ForwarderError.None)
+            {
+                await WriteBodyFailureAsync(context, route, replica, body.Error);
+                return;
+            }
+
+            if (!HttpForwarder.TryCopyStatusAndHeaders(context, response))
+            {
+                await WriteUnrelayableAnswerAsync(context, route, replica);
+                return;
+            }
+
+            if (lookup.Status is { } status)
+            {
+                AddCacheStatus(context.Response, response, status); // after the headers: it goes after any entry the upstream sent
+            }
+
+            if (small)
+            {
+                await HttpForwarder.WriteBodyAsync(context.Response, body.Bytes, context.RequestAborted);
+                return;
+            }
+
+            var error = await HttpForwarder.CopyResponseBodyAsync(context, response, timeout.Token);
+            if (error != ForwarderError.None)
+            {
+                GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
+
+                // The status line is gone: the only honest signal left for a truncated body is a broken connection.
+                context.Abort();
+            }
+        }
+        finally
+        {
+            body.Return();
+        }
+    }
+
+    /// <summary>
+    /// The upstream's body broke or stalled before anything was sent: 504 past the route's timeout, else 502, counted
+    /// against the replica (its attempt was counted a success when the headers came); a client that left gets nothing.
+    /// </summary>
+    private async Task WriteBodyFailureAsync(HttpContext context, GatewayRoute route, Replica replica, ForwarderError error)
+    {
+        GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
+        if (error == ForwarderError.RequestCanceled)
+        {
+            context.Response.StatusCode = 499;
             return;
         }
 
-        if (lookup.Status is { } status)
-        {
-            AddCacheStatus(context.Response, response, status); // after the headers: it goes after any entry the upstream sent
-        }
-
-        var error = await HttpForwarder.CopyResponseBodyAsync(context, response, bodyToken);
-        if (error != ForwarderError.None)
-        {
-            GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(error), null);
-
-            // The status line is gone: the only honest signal left for a truncated body is a broken connection.
-            context.Abort();
-        }
+        clusters.Report(route.Cluster, replica, failed: true);
+        await (error == ForwarderError.RequestTimedOut
+            ? problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Upstream timeout",
+                $"'{route.Service}' did not finish its answer within {route.Timeout.TotalSeconds:0.###} s.")
+            : problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+                $"'{route.Service}' failed while sending its answer ({ForwarderErrors.Name(error)})."));
     }
 
     /// <summary>
@@ -375,7 +415,7 @@ internal sealed partial class ProxyMiddleware(
     /// body that breaks before anything was sent gives 502.
     /// </summary>
     private async Task RelayAndStoreAsync(
-        HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion, CancellationToken bodyToken)
+        HttpContext context, GatewayRoute route, Replica replica, HttpResponseMessage response, KeyHash key, string? modelVersion, TimeoutScope timeout)
     {
         var limit = cache.Options.MaxEntryBytes;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(limit + 1, (int)(response.Content.Headers.ContentLength ?? 4096) + 1));
@@ -385,7 +425,7 @@ internal sealed partial class ProxyMiddleware(
             var length = 0;
             try
             {
-                source = await response.Content.ReadAsStreamAsync(bodyToken);
+                source = await response.Content.ReadAsStreamAsync(timeout.Token);
                 while (length <= limit)
                 {
                     if (length == buffer.Length)
@@ -396,7 +436,7 @@ internal sealed partial class ProxyMiddleware(
                         buffer = larger;
                     }
 
-                    var read = await source.ReadAsync(buffer.AsMemory(length), bodyToken);
+                    var read = await source.ReadAsync(buffer.AsMemory(length), timeout.Token);
                     if (read == 0)
                     {
                         break;
@@ -405,11 +445,9 @@ internal sealed partial class ProxyMiddleware(
                     length += read;
                 }
             }
-            catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+            catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
             {
-                GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(ForwarderError.ResponseBodyDestination), exception);
-                await problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
-                    $"'{route.Service}' failed while sending its answer ({ForwarderErrors.Name(ForwarderError.ResponseBodyDestination)}).");
+                await WriteBodyFailureAsync(context, route, replica, timeout.TimedOut ? ForwarderError.RequestTimedOut : ForwarderError.ResponseBodyDestination);
                 return;
             }
 
@@ -431,7 +469,7 @@ internal sealed partial class ProxyMiddleware(
 
             AddCacheStatus(context.Response, response, CacheMiss);
             await HttpForwarder.WriteBodyAsync(context.Response, buffer.AsMemory(0, length), context.RequestAborted);
-            if (await HttpForwarder.CopyBodyAsync(context.Response, source!, -1, context.RequestAborted) != ForwarderError.None)
+            if (await HttpForwarder.CopyBodyAsync(context.Response, source!, context.RequestAborted) != ForwarderError.None)
             {
                 GatewayLog.ForwardFailed(logger, route.Id, replica.Name, ForwarderErrors.Name(ForwarderError.ResponseBodyDestination), null);
                 context.Abort();
