@@ -256,6 +256,17 @@ internal sealed class HttpForwarder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies a small body read whole into Kestrel's response pipe without flushing: the end of the request sends it with
+    /// the headers in one write (an explicit flush here measured slower).
+    /// </summary>
+    public static void WriteSmallBody(HttpResponse response, ReadOnlySpan<byte> body)
+    {
+        var writer = response.BodyWriter;
+        body.CopyTo(writer.GetSpan(body.Length));
+        writer.Advance(body.Length);
+    }
+
     /// <summary>Copies an already-buffered body (a cached or captured response) to the client.</summary>
     public static ValueTask<FlushResult> WriteBodyAsync(HttpResponse response, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         response.BodyWriter.WriteAsync(body, cancellationToken);

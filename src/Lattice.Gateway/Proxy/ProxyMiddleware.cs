@@ -369,7 +369,7 @@ internal sealed partial class ProxyMiddleware(
 
             if (small)
             {
-                await HttpForwarder.WriteBodyAsync(context.Response, body.Bytes, context.RequestAborted);
+                HttpForwarder.WriteSmallBody(context.Response, body.Bytes.Span);
                 return;
             }
 
