@@ -92,7 +92,7 @@ internal ref struct InferenceRequestParser
         }
         catch (JsonException ex)
         {
-            var depth = ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase);
+            var depth = JsonErrors.IsTooDeep(ex);
             parser.Fail(depth ? RequestError.Limit : RequestError.BadInput,
                 depth ? $"The JSON nests deeper than {limits.MaxJsonDepth} levels." : $"The body is not valid JSON: {FirstSentence(ex.Message)}");
         }

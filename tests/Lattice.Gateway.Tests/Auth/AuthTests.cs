@@ -304,22 +304,9 @@ public sealed class AuthTests
     [Fact]
     public async Task Jwt_CallerIdentity_IsTheSubjectElseTheClientElseTheToken()
     {
-        var secret = new byte[32];
-        Random.Shared.NextBytes(secret);
-        var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
-        options.Value.Jwt.Issuer = "https://login.example";
-        options.Value.Jwt.Audience = "lattice";
-        options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(secret));
-        var validator = new JwtValidator(options, TimeProvider.System);
-        string Token(DateTime expires, params Claim[] claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "https://login.example",
-            Audience = "lattice",
-            Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), .. claims]),
-            NotBefore = expires.AddHours(-2),
-            Expires = expires,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256),
-        });
+        var tokens = new SignedTokens();
+        var validator = tokens.Validator();
+        string Token(DateTime expires, params Claim[] claims) => tokens.Create(expires.AddHours(-2), expires, claims);
         var soon = DateTime.UtcNow.AddMinutes(5);
 
         var user = await validator.ValidateAsync(Token(soon, new Claim("sub", "user-1")));
@@ -378,22 +365,9 @@ public sealed class AuthTests
     [Fact]
     public async Task Jwt_WithoutExpiryOrNotYetValid_IsInvalidNotExpired()
     {
-        var secret = new byte[32];
-        Random.Shared.NextBytes(secret);
-        var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
-        options.Value.Jwt.Issuer = "https://login.example";
-        options.Value.Jwt.Audience = "lattice";
-        options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(secret));
-        var validator = new JwtValidator(options, TimeProvider.System);
-        string Token(DateTime? notBefore, DateTime? expires) => new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "https://login.example",
-            Audience = "lattice",
-            Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), new Claim("sub", "u")]),
-            NotBefore = notBefore,
-            Expires = expires,
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(secret), SecurityAlgorithms.HmacSha256),
-        });
+        var tokens = new SignedTokens();
+        var validator = tokens.Validator();
+        string Token(DateTime? notBefore, DateTime? expires) => tokens.Create(notBefore, expires, new Claim("sub", "u"));
 
         var forever = await validator.ValidateAsync(Token(null, null));
         var early = await validator.ValidateAsync(Token(DateTime.UtcNow.AddHours(1), DateTime.UtcNow.AddHours(2)));
@@ -415,4 +389,31 @@ public sealed class AuthTests
     [InlineData("predict:Sentiment", false)]
     [InlineData("root", false)]
     public void IsValid_Scope_MatchesTheKnownForms(string scope, bool expected) => Assert.Equal(expected, Scopes.IsValid(scope));
+
+    /// <summary>HS256 tokens with scope predict:* from issuer https://login.example for audience lattice, and a validator that trusts their key.</summary>
+    private sealed class SignedTokens
+    {
+        private readonly byte[] _secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+        public JwtValidator Validator()
+        {
+            var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
+            options.Value.Jwt.Issuer = "https://login.example";
+            options.Value.Jwt.Audience = "lattice";
+            options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(_secret));
+            return new JwtValidator(options, TimeProvider.System);
+        }
+
+        /// <summary>A token with exactly the given times (none added by the handler) and claims.</summary>
+        public string Create(DateTime? notBefore, DateTime? expires, params Claim[] claims) =>
+            new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+            {
+                Issuer = "https://login.example",
+                Audience = "lattice",
+                Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), .. claims]),
+                NotBefore = notBefore,
+                Expires = expires,
+                SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_secret), SecurityAlgorithms.HmacSha256),
+            });
+    }
 }

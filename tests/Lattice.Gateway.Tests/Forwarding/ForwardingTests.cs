@@ -343,89 +343,43 @@ internal static class RawHttp
 /// A raw HTTP/1.1 upstream on loopback that answers the first request of each connection with 200 (keep-alive)
 /// and reads, counts and drops every later one without answering.
 /// </summary>
-internal sealed class DroppingUpstream : IAsyncDisposable
+internal sealed class DroppingUpstream : RawUpstream
 {
-    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
-    private Task? _accepting;
-
-    public Uri BaseAddress => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
 
     public static Task<DroppingUpstream> StartAsync()
     {
         var upstream = new DroppingUpstream();
-        upstream._listener.Start();
-        upstream._accepting = upstream.AcceptAsync();
+        upstream.Start();
         return Task.FromResult(upstream);
     }
 
     /// <summary>How many requests began with <paramref name="requestLine"/> ("METHOD /path").</summary>
     public int Count(string requestLine) => _requests.Count(r => r.StartsWith(requestLine + " ", StringComparison.Ordinal));
 
-    private async Task AcceptAsync()
+    protected override async Task ServeAsync(System.Net.Sockets.NetworkStream stream, CancellationToken stop)
     {
-        var connections = new List<Task>();
-        try
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        for (var served = 0; ; served++)
         {
-            while (true)
+            var requestLine = await reader.ReadLineAsync(stop);
+            if (requestLine is null)
             {
-                var socket = await _listener.AcceptTcpClientAsync(_stop.Token);
-                connections.Add(ServeAsync(socket));
+                return;
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
 
-        await Task.WhenAll(connections);
-    }
-
-    private async Task ServeAsync(System.Net.Sockets.TcpClient socket)
-    {
-        using (socket)
-        {
-            try
+            while (!string.IsNullOrEmpty(await reader.ReadLineAsync(stop)))
             {
-                var stream = socket.GetStream();
-                using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
-                for (var served = 0; ; served++)
-                {
-                    var requestLine = await reader.ReadLineAsync(_stop.Token);
-                    if (requestLine is null)
-                    {
-                        return;
-                    }
-
-                    while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token)))
-                    {
-                        // headers; the requests sent here carry no body
-                    }
-
-                    _requests.Enqueue(requestLine);
-                    if (served > 0)
-                    {
-                        return; // read it, answer nothing, close
-                    }
-
-                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), _stop.Token);
-                }
+                // headers; the requests sent here carry no body
             }
-            catch (Exception exception) when (exception is IOException or OperationCanceledException)
+
+            _requests.Enqueue(requestLine);
+            if (served > 0)
             {
+                return; // read it, answer nothing, close
             }
-        }
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        if (_accepting is not null)
-        {
-            await _accepting;
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray(), stop);
         }
-
-        _stop.Dispose();
     }
 }

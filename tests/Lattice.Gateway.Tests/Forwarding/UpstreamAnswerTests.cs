@@ -89,81 +89,29 @@ public sealed class UpstreamAnswerTests
 }
 
 /// <summary>A raw HTTP/1.1 upstream on loopback that answers each request with fixed bytes, then closes (or stalls).</summary>
-internal sealed class ScriptedUpstream : IAsyncDisposable
+internal sealed class ScriptedUpstream(string answer, bool stall) : RawUpstream
 {
-    private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly byte[] _answer;
-    private readonly bool _stall;
-    private Task? _accepting;
-
-    private ScriptedUpstream(string answer, bool stall)
-    {
-        _answer = Encoding.Latin1.GetBytes(answer);
-        _stall = stall;
-    }
-
-    public Uri BaseAddress => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+    private readonly byte[] _answer = Encoding.Latin1.GetBytes(answer);
 
     public static Task<ScriptedUpstream> StartAsync(string answer, bool stall = false)
     {
         var upstream = new ScriptedUpstream(answer, stall);
-        upstream._listener.Start();
-        upstream._accepting = upstream.AcceptAsync();
+        upstream.Start();
         return Task.FromResult(upstream);
     }
 
-    private async Task AcceptAsync()
+    protected override async Task ServeAsync(System.Net.Sockets.NetworkStream stream, CancellationToken stop)
     {
-        var connections = new List<Task>();
-        try
+        using var reader = new StreamReader(stream, Encoding.Latin1);
+        while (!string.IsNullOrEmpty(await reader.ReadLineAsync(stop)))
         {
-            while (true)
-            {
-                connections.Add(ServeAsync(await _listener.AcceptTcpClientAsync(_stop.Token)));
-            }
-        }
-        catch (OperationCanceledException)
-        {
+            // request line and headers; the requests sent here carry no body
         }
 
-        await Task.WhenAll(connections);
-    }
-
-    private async Task ServeAsync(System.Net.Sockets.TcpClient socket)
-    {
-        using (socket)
+        await stream.WriteAsync(_answer, stop);
+        if (stall)
         {
-            try
-            {
-                var stream = socket.GetStream();
-                using var reader = new StreamReader(stream, Encoding.Latin1);
-                while (!string.IsNullOrEmpty(await reader.ReadLineAsync(_stop.Token)))
-                {
-                    // request line and headers; the requests sent here carry no body
-                }
-
-                await stream.WriteAsync(_answer, _stop.Token);
-                if (_stall)
-                {
-                    await Task.Delay(Timeout.Infinite, _stop.Token);
-                }
-            }
-            catch (Exception exception) when (exception is IOException or OperationCanceledException)
-            {
-            }
+            await Task.Delay(Timeout.Infinite, stop);
         }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        if (_accepting is not null)
-        {
-            await _accepting;
-        }
-
-        _stop.Dispose();
     }
 }
