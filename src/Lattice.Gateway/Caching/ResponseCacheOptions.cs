@@ -31,11 +31,12 @@ public sealed class ResponseCacheOptions
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Request headers whose values are part of the key, because an answer may depend on them: content negotiation and
-    /// the sticky A/B key of the model server's traffic policy. An answer whose <c>Vary</c> names any other header is
-    /// not stored. Configured entries are added to these.
+    /// Request headers whose values are part of the key, because an answer may depend on them: content negotiation, how
+    /// the body's bytes are to be read (the key hashes them as sent, so the same bytes under another Content-Encoding are
+    /// another request) and the sticky A/B key of the model server's traffic policy. An answer whose <c>Vary</c> names
+    /// any other header is not stored. Configured entries are added to these.
     /// </summary>
-    public IList<string> VaryHeaders { get; } = ["Accept", "Content-Type", "X-Lattice-Route-Key"];
+    public IList<string> VaryHeaders { get; } = ["Accept", "Content-Type", "Content-Encoding", "X-Lattice-Route-Key"];
 
     /// <summary>
     /// A request carrying any of these headers is forwarded uncached (<c>Cache-Status: lattice; fwd=bypass</c>).

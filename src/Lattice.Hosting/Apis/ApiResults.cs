@@ -72,10 +72,10 @@ internal static class OipEndpointConventions
         return builder;
     }
 
-    /// <summary>The statuses an inference call may answer besides 200, 400 and 404.</summary>
+    /// <summary>The statuses an inference call may answer besides 200, 400 and 404 (415: a content coding the server does not decode).</summary>
     public static RouteHandlerBuilder ProducesInferenceErrors(this RouteHandlerBuilder builder) => builder.ProducesOipErrors(
-        StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status500InternalServerError,
-        StatusCodes.Status503ServiceUnavailable);
+        StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
+        StatusCodes.Status500InternalServerError, StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>Maps GET, documented, and HEAD (the same answer without a body, for probes), left out of the OpenAPI document.</summary>
     public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler)

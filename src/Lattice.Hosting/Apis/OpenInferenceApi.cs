@@ -164,16 +164,20 @@ public static class OpenInferenceApi
         }
 
         var limits = json.Limits;
-        var (bodyStatus, body) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
+        var (body, bodyRefusal) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
         ParsedInferenceRequest request;
         using (body)
         {
-            if (bodyStatus != BodyStatus.Ok)
+            if (bodyRefusal is not null)
             {
-                executor.RecordError(model, version, bodyStatus == BodyStatus.TooLarge ? HostingTags.ErrorKinds.Limit : HostingTags.ErrorKinds.BadInput);
-                return bodyStatus == BodyStatus.TooLarge
-                    ? new OipErrorResult(StatusCodes.Status413PayloadTooLarge, $"The body is larger than {limits.MaxRequestBodyBytes} bytes (limit MaxRequestBodyBytes).")
-                    : new OipErrorResult(StatusCodes.Status400BadRequest, "The body is empty; send an inference request object.");
+                executor.RecordError(model, version, bodyRefusal.ErrorKind);
+                return bodyRefusal.ToOipError(context.Response);
+            }
+
+            if (body.Length == 0)
+            {
+                executor.RecordError(model, version, HostingTags.ErrorKinds.BadInput);
+                return new OipErrorResult(StatusCodes.Status400BadRequest, "The body is empty; send an inference request object.");
             }
 
             var parsed = InferenceRequestParser.Parse(body.Span, limits, out request, out var parseError);

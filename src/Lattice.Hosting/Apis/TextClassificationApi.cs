@@ -191,18 +191,16 @@ public static class TextClassificationApi
         where T : class
     {
         var limits = json.Limits;
-        var (status, body) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
+        var (body, refusal) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
         using (body)
         {
-            if (status == BodyStatus.TooLarge)
+            if (refusal is not null)
             {
-                executor.RecordError(model, null, HostingTags.ErrorKinds.Limit);
-                return (null, TypedResults.Problem(
-                    $"The body is larger than {limits.MaxRequestBodyBytes} bytes (limit MaxRequestBodyBytes).",
-                    statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", type: ProblemTypes.PayloadTooLarge));
+                executor.RecordError(model, null, refusal.ErrorKind);
+                return (null, refusal.ToProblem(context.Response));
             }
 
-            if (status == BodyStatus.Empty)
+            if (body.Length == 0)
             {
                 return (null, Refuse(executor, model, new Refusal(RequestError.BadInput, "The body is empty; send a JSON object.")));
             }

@@ -1,17 +1,63 @@
 using System.Buffers;
+using Lattice.Hosting.Apis;
+using Lattice.Hosting.Telemetry;
+using Lattice.ServiceDefaults.Compression;
+using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace Lattice.Hosting.Protocol;
 
-/// <summary>Result of reading a request body under the size limit.</summary>
-internal enum BodyStatus
+/// <summary>
+/// Why a body was refused before it was parsed: too large (413), sent in a content coding the server does not decode
+/// (415, with <c>Accept-Encoding</c> naming the ones it does) or not valid data of its coding (400). Each API answers it
+/// in its own error shape.
+/// </summary>
+internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Message)
 {
-    Ok,
-    TooLarge,
-    Empty,
+    public static BodyRefusal TooLarge(int limit) => new(StatusCodes.Status413PayloadTooLarge, HostingTags.ErrorKinds.Limit,
+        $"The body is larger than {limit} bytes (limit MaxRequestBodyBytes).");
+
+    public static BodyRefusal Decoding(ContentDecodeStatus status, int limit, string error) => status switch
+    {
+        ContentDecodeStatus.TooLarge => new(StatusCodes.Status413PayloadTooLarge, HostingTags.ErrorKinds.Limit,
+            $"The body is larger than {limit} bytes once decompressed (limit MaxRequestBodyBytes)."),
+        ContentDecodeStatus.Unsupported => new(StatusCodes.Status415UnsupportedMediaType, HostingTags.ErrorKinds.BadInput, error),
+        _ => new(StatusCodes.Status400BadRequest, HostingTags.ErrorKinds.BadInput, error),
+    };
+
+    /// <summary>The typed APIs' answer: a ProblemDetails.</summary>
+    public ProblemHttpResult ToProblem(HttpResponse response)
+    {
+        SetHeaders(response);
+        var (title, type) = StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => ("Request body too large", ProblemTypes.PayloadTooLarge),
+            StatusCodes.Status415UnsupportedMediaType => ("Unsupported content encoding", ProblemTypes.UnsupportedMediaType),
+            _ => ("Invalid input", ModelServerProblemTypes.InvalidInput),
+        };
+        return TypedResults.Problem(Message, statusCode: StatusCode, title: title, type: type);
+    }
+
+    /// <summary>The Open Inference Protocol's answer: <c>{"error": "..."}</c>.</summary>
+    public OipErrorResult ToOipError(HttpResponse response)
+    {
+        SetHeaders(response);
+        return new OipErrorResult(StatusCode, Message);
+    }
+
+    private void SetHeaders(HttpResponse response)
+    {
+        if (StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            response.Headers[HeaderNames.AcceptEncoding] = ContentCodings.Supported; // RFC 9110 §15.5.16
+        }
+    }
 }
 
-/// <summary>A request body in a pooled buffer; dispose to return it.</summary>
+/// <summary>A request body in a pooled buffer, decoded if it came with a <c>Content-Encoding</c>; dispose to return it.</summary>
 internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
 {
     /// <summary>The refusal of a well-formed body whose root is not a JSON object (every request body must be one).</summary>
@@ -21,13 +67,16 @@ internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
 
     public int Length => length;
 
-    /// <summary>Reads the whole body, refusing more than <paramref name="limit"/> bytes before buffering them.</summary>
-    public static async ValueTask<(BodyStatus Status, RequestBody Body)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the whole body, refusing more than <paramref name="limit"/> bytes before buffering them, and undoes its
+    /// content codings (gzip, deflate, br) under the same limit. An empty body is a body of <see cref="Length"/> 0.
+    /// </summary>
+    public static async ValueTask<(RequestBody Body, BodyRefusal? Refusal)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         var declared = request.ContentLength;
         if (declared > limit)
         {
-            return (BodyStatus.TooLarge, default);
+            return (default, BodyRefusal.TooLarge(limit));
         }
 
         var reader = request.BodyReader;
@@ -38,7 +87,7 @@ internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
             if (buffered.Length > limit)
             {
                 reader.AdvanceTo(buffered.Start, buffered.End);
-                return (BodyStatus.TooLarge, default);
+                return (default, BodyRefusal.TooLarge(limit));
             }
 
             if (!read.IsCompleted)
@@ -50,14 +99,30 @@ internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
             if (buffered.IsEmpty)
             {
                 reader.AdvanceTo(buffered.End);
-                return (BodyStatus.Empty, default);
+                return (default, null);
             }
 
             var length = (int)buffered.Length;
             var copy = ArrayPool<byte>.Shared.Rent(length);
             buffered.CopyTo(copy);
             reader.AdvanceTo(buffered.End);
-            return (BodyStatus.Ok, new RequestBody(copy, length));
+            var encoding = request.Headers.ContentEncoding;
+            return ContentCodings.IsEncoded(encoding) ? Decode(copy, length, encoding, limit) : (new RequestBody(copy, length), null);
+        }
+    }
+
+    private static (RequestBody Body, BodyRefusal? Refusal) Decode(byte[] raw, int length, StringValues encoding, int limit)
+    {
+        try
+        {
+            var status = ContentCodings.Decode(raw, length, encoding, limit, out var decoded, out var decodedLength, out var error);
+            return status == ContentDecodeStatus.Ok
+                ? (new RequestBody(decoded!, decodedLength), null)
+                : (default, BodyRefusal.Decoding(status, limit, error!));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
         }
     }
 

@@ -79,17 +79,17 @@ public static class TensorInferenceApi
         }
 
         var limits = model.Limits;
-        var (status, body) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
+        var (body, bodyRefusal) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
         InferenceRequest? request;
         using (body)
         {
-            if (status == BodyStatus.TooLarge)
+            if (bodyRefusal is not null)
             {
-                model.RecordRefusal(RequestRefusal.Limit("MaxRequestBodyBytes"), version);
-                return new OipErrorResult(StatusCodes.Status413PayloadTooLarge, $"The body is larger than {limits.MaxRequestBodyBytes} bytes (limit MaxRequestBodyBytes).");
+                model.RecordError(bodyRefusal.ErrorKind, version);
+                return bodyRefusal.ToOipError(context.Response);
             }
 
-            if (status == BodyStatus.Empty)
+            if (body.Length == 0)
             {
                 return Refuse(model, version, RequestRefusal.Invalid("The body is empty; send an inference request object."));
             }

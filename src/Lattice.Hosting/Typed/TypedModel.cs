@@ -10,7 +10,6 @@ using Lattice.Hosting.Protocol;
 using Lattice.Hosting.Repository;
 using Lattice.Hosting.Routing;
 using Lattice.Hosting.Telemetry;
-using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -174,18 +173,16 @@ public sealed class TypedModel<TModel>
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(typeInfo);
         var limits = Limits;
-        var (status, body) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
+        var (body, refusal) = await RequestBody.ReadAsync(context.Request, limits.MaxRequestBodyBytes, cancellationToken);
         using (body)
         {
-            if (status == BodyStatus.TooLarge)
+            if (refusal is not null)
             {
-                _executor.RecordError(Name, null, HostingTags.ErrorKinds.Limit);
-                return new JsonBody<T>(null, TypedResults.Problem(
-                    $"The body is larger than {limits.MaxRequestBodyBytes} bytes (limit MaxRequestBodyBytes).",
-                    statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", type: ProblemTypes.PayloadTooLarge));
+                _executor.RecordError(Name, null, refusal.ErrorKind);
+                return new JsonBody<T>(null, refusal.ToProblem(context.Response));
             }
 
-            if (status == BodyStatus.Empty)
+            if (body.Length == 0)
             {
                 return new JsonBody<T>(null, Refuse(RequestRefusal.Invalid("The body is empty; send a JSON object.")));
             }
@@ -228,7 +225,9 @@ public sealed class TypedModel<TModel>
     }
 
     internal void RecordRefusal(RequestRefusal refusal, string? version) =>
-        _executor.RecordError(Name, version, refusal.IsLimit ? HostingTags.ErrorKinds.Limit : HostingTags.ErrorKinds.BadInput);
+        RecordError(refusal.IsLimit ? HostingTags.ErrorKinds.Limit : HostingTags.ErrorKinds.BadInput, version);
+
+    internal void RecordError(string kind, string? version) => _executor.RecordError(Name, version, kind);
 
     /// <summary>The version metadata describes: the named one, or the one the policy would choose without a routing key.</summary>
     internal LoadedVersion? Describe(string? version) => _executor.Describe(Served, version);
@@ -326,6 +325,7 @@ public static class TypedModelExtensions
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
         .ProducesProblem(StatusCodes.Status429TooManyRequests)
         .ProducesProblem(StatusCodes.Status500InternalServerError)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);

@@ -2,10 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lattice.Orchestrator.Execution;
 using Lattice.Orchestrator.Pipelines;
+using Lattice.ServiceDefaults.Compression;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Lattice.Orchestrator.Apis;
 
@@ -102,24 +104,36 @@ internal static class PipelineInput
                 "Unsupported media type", "Send the pipeline input as application/json."));
         }
 
-        using var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, options.MaxRequestBytes, cancellationToken);
-        if (!body.WithinLimit)
+        using var received = await BoundedBody.ReadAsync(request.Body, request.ContentLength, options.MaxRequestBytes, cancellationToken);
+        if (!received.WithinLimit)
         {
             return (null, TooLarge(options));
         }
+
+        // A body sent in gzip, deflate or br is decoded under the same limit (docs/pipelines.md).
+        var contentEncoding = request.Headers.ContentEncoding;
+        var encoded = ContentCodings.IsEncoded(contentEncoding);
+        ProblemHttpResult? refusal = null;
+        using var decoded = encoded ? Decode(received, contentEncoding, request, options, out refusal) : default;
+        if (refusal is not null)
+        {
+            return (null, refusal);
+        }
+
+        var body = encoded ? decoded.Span : received.Span;
 
         JsonNode? input;
         try
         {
             // Before parsing: a string that is not text throws InvalidOperationException (a 500) wherever it is decoded,
             // in parsing itself for some names.
-            if (!body.Span.IsEmpty && JsonText.TryFindNotText(body.Span, new JsonReaderOptions { MaxDepth = options.MaxJsonDepth }, out var where, out var isName))
+            if (!body.IsEmpty && JsonText.TryFindNotText(body, new JsonReaderOptions { MaxDepth = options.MaxJsonDepth }, out var where, out var isName))
             {
                 // An empty path is the root value itself: a string, so not an object either.
                 return (null, where.Length == 0 ? NotAnObject() : NotText(where, isName));
             }
 
-            input = body.Span.IsEmpty ? new JsonObject() : JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions
+            input = body.IsEmpty ? new JsonObject() : JsonNode.Parse(body, documentOptions: new JsonDocumentOptions
             {
                 MaxDepth = options.MaxJsonDepth,
 
@@ -224,6 +238,25 @@ internal static class PipelineInput
             _ => false,
         },
     };
+
+    private static BoundedBody Decode(BoundedBody received, StringValues contentEncoding, HttpRequest request, OrchestratorOptions options, out ProblemHttpResult? refusal)
+    {
+        var status = received.Decode(contentEncoding, options.MaxRequestBytes, out var decoded, out var error);
+        refusal = status switch
+        {
+            ContentDecodeStatus.Ok => null,
+            ContentDecodeStatus.TooLarge => TooLarge(options),
+            ContentDecodeStatus.Unsupported => Unsupported(request, error!),
+            _ => Problem(StatusCodes.Status400BadRequest, ProblemTypes.BadRequest, "Invalid content encoding", error!),
+        };
+        return decoded;
+    }
+
+    private static ProblemHttpResult Unsupported(HttpRequest request, string error)
+    {
+        request.HttpContext.Response.Headers.AcceptEncoding = ContentCodings.Supported; // RFC 9110 §15.5.16
+        return Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "Unsupported content encoding", error);
+    }
 
     private static ProblemHttpResult TooLarge(OrchestratorOptions options) => Problem(
         StatusCodes.Status413PayloadTooLarge, ProblemTypes.PayloadTooLarge, "Request body too large",

@@ -1,4 +1,6 @@
 using System.Buffers;
+using Lattice.ServiceDefaults.Compression;
+using Microsoft.Extensions.Primitives;
 
 namespace Lattice.Orchestrator.Execution;
 
@@ -77,6 +79,18 @@ internal readonly struct BoundedBody : IDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// Undoes the content codings <paramref name="contentEncoding"/> names (see <see cref="ContentCodings"/>) under
+    /// <paramref name="limit"/>. On <see cref="ContentDecodeStatus.Ok"/>, <paramref name="decoded"/> owns a new buffer
+    /// (dispose it too); this body stays as it was.
+    /// </summary>
+    public ContentDecodeStatus Decode(StringValues contentEncoding, int limit, out BoundedBody decoded, out string? error)
+    {
+        var status = ContentCodings.Decode(_buffer ?? [], _length, contentEncoding, limit, out var buffer, out var length, out error);
+        decoded = status == ContentDecodeStatus.Ok ? new BoundedBody(buffer!, length) : default;
+        return status;
     }
 
     public void Dispose()

@@ -232,6 +232,7 @@ public sealed class ResponseCacheTests
     [Theory]
     [InlineData("Accept", "application/json", "text/plain")]
     [InlineData("X-Lattice-Route-Key", "user-1", "user-2")]
+    [InlineData("Content-Encoding", "identity", "gzip")] // the same bytes mean another body (the service answers 400 to this one)
     public async Task Cache_KeyedRequestHeaderDiffers_IsAMiss(string header, string first, string second)
     {
         await using var rig = await Rig.StartAsync();
@@ -247,7 +248,11 @@ public sealed class ResponseCacheTests
         HttpRequestMessage With(string value)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/api/sentiment") { Content = JsonContent.Create(new { text = "good stuff" }) };
-            request.Headers.TryAddWithoutValidation(header, value);
+            if (!request.Headers.TryAddWithoutValidation(header, value))
+            {
+                request.Content.Headers.TryAddWithoutValidation(header, value); // a content header
+            }
+
             return request;
         }
     }

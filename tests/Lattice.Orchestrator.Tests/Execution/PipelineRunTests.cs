@@ -678,6 +678,46 @@ public sealed class PipelineRunTests
         Assert.Equal("refund please", harness.LastInputs["language"]!["text"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("br")]
+    public async Task Run_CompressedBody_IsDecodedLikeAPlainOne(string coding)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+
+        var response = await client.PostAsync("/v1/pipelines/triage", Lattice.Testing.CompressedBody.Json("""{"text": "refund please"}""", [coding]),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("refund please", harness.LastInputs["language"]!["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_CompressedBodyRefused_415ForAnUnknownCoding_400ForBadBytes_413PastTheLimitOnceDecoded()
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        var json = """{"text": "refund please"}""";
+
+        var unknown = await client.PostAsync("/v1/pipelines/triage", Lattice.Testing.CompressedBody.Labelled(System.Text.Encoding.UTF8.GetBytes(json), "zstd"),
+            TestContext.Current.CancellationToken);
+        var bad = await client.PostAsync("/v1/pipelines/triage", Lattice.Testing.CompressedBody.Labelled(System.Text.Encoding.UTF8.GetBytes(json), "gzip"),
+            TestContext.Current.CancellationToken);
+        var bomb = await client.PostAsync("/v1/pipelines/triage", Lattice.Testing.CompressedBody.Json(json + new string(' ', 4 << 20), ["gzip"]),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, unknown.StatusCode);
+        Assert.Equal("gzip, deflate, br", string.Join(", ", unknown.Headers.GetValues("Accept-Encoding")));
+        Assert.Contains("'zstd'", await unknown.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("not valid gzip data", await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, bomb.StatusCode);
+        Assert.All([unknown, bad, bomb], r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Empty(harness.LastInputs);
+    }
+
     [Fact]
     public async Task Run_UnknownPipeline_404Problem()
     {
