@@ -64,6 +64,7 @@ public static class ModelServerExtensions
         services.TryAddSingleton<HostingTelemetry>();
         services.TryAddSingleton<InMemoryPredictionSink>();
         services.TryAddSingleton<IPredictionSink>(sp => sp.GetRequiredService<InMemoryPredictionSink>());
+        services.TryAddSingleton<ModelServerSettings>();
         services.TryAddSingleton<ModelRootResolver>();
         services.TryAddSingleton<ModelRepository>();
         services.TryAddSingleton(_ => new TrafficRouter(Random.Shared));

@@ -56,8 +56,10 @@ internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var item = new BatchItem(input, output);
+        // Counted before it is queued: the worker subtracts only what it dequeued, so the depth never reads below zero.
+        var pending = Interlocked.Increment(ref _pending);
         _queue.Enqueue(item);
-        if (Interlocked.Increment(ref _pending) >= _maxBatch && _maxWait > TimeSpan.Zero)
+        if (pending >= _maxBatch && _maxWait > TimeSpan.Zero)
         {
             lock (_filled)
             {
@@ -101,7 +103,9 @@ internal sealed class MicroBatcher : IThreadPoolWorkItem, IDisposable
 
             if (count == 0)
             {
-                Volatile.Write(ref _running, 0);
+                // A full fence, not a release store: the emptiness check below must not be read before the flag is
+                // cleared (a store-load reorder), or an enqueue that saw _running == 1 would strand its item.
+                Interlocked.Exchange(ref _running, 0);
                 // An enqueue may have seen _running == 1 just before we cleared it: take the work back if so.
                 if (_queue.IsEmpty || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
                 {

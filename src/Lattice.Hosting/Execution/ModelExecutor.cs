@@ -6,7 +6,6 @@ using Lattice.Hosting.Routing;
 using Lattice.Hosting.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Lattice.Hosting.Execution;
 
@@ -39,15 +38,13 @@ internal readonly record struct InferenceResult(InferenceStatus Status, LoadedVe
 internal sealed partial class ModelExecutor(
     ModelRepository repository,
     TrafficRouter router,
-    IOptionsMonitor<ModelServerOptions> options,
+    ModelServerSettings settings,
     IPredictionSink sink,
     HostingTelemetry telemetry,
     TimeProvider timeProvider,
     ILogger<ModelExecutor> logger)
 {
     private const int MaxRouteAttempts = 8;
-    private ModelServerOptions? _lastValid;
-
     public ModelRepository Repository => repository;
 
     public bool TryGetModel(string name, out ServedModel model) => repository.Models.TryGetValue(name, out model!);
@@ -55,30 +52,10 @@ internal sealed partial class ModelExecutor(
     /// <summary>The plan for a model under the current policy (cached until the snapshot or configuration changes).</summary>
     public RoutePlan Plan(ServedModel model)
     {
-        var policy = CurrentOptions().Models.TryGetValue(model.Name, out var settings) ? settings?.Traffic : null;
+        var policy = settings.Current.Models.TryGetValue(model.Name, out var modelOptions) ? modelOptions?.Traffic : null;
         var plan = RoutePlan.Get(model.CachedPlan, model.Snapshot, policy);
         model.CachedPlan = plan;
         return plan;
-    }
-
-    /// <summary>The current options, or the last valid ones when a configuration reload made them invalid.</summary>
-    private ModelServerOptions CurrentOptions()
-    {
-        try
-        {
-            var current = options.CurrentValue;
-            if (!ReferenceEquals(current, _lastValid))
-            {
-                _lastValid = current; // written on change only: a write per request would bounce the field between cores
-            }
-
-            return current;
-        }
-        catch (OptionsValidationException ex)
-        {
-            LogInvalidReload(ex.Message);
-            return _lastValid ?? new ModelServerOptions();
-        }
     }
 
     /// <summary>The version a metadata call describes: the named one, or the one the policy would choose without a key.</summary>
@@ -357,11 +334,22 @@ internal sealed partial class ModelExecutor(
         LogInternalError(model, version ?? "none", exception);
     }
 
-    public void RecordError(string model, string? version, string kind) =>
+    /// <summary>
+    /// Counts an error in <c>lattice.hosting.errors</c>. A model or version name the server does not know (one a client
+    /// typed in a URL or <c>?version=</c>) is tagged <c>unknown</c>: as a label value, each such name would be a new
+    /// series, until the SDK's cardinality limit folded real errors into its overflow series.
+    /// </summary>
+    public void RecordError(string model, string? version, string kind)
+    {
+        var served = repository.Models.GetValueOrDefault(model);
+        var versionTag = version is null ? HostingTags.NoVersion
+            : served is not null && (served.Snapshot.ByVersion.ContainsKey(version) || served.RequestCounts.ContainsKey(version)) ? version
+            : HostingTags.Unknown;
         telemetry.Errors.Add(1,
-            new KeyValuePair<string, object?>(HostingTags.Model, model),
-            new KeyValuePair<string, object?>(HostingTags.Version, version ?? "none"),
+            new KeyValuePair<string, object?>(HostingTags.Model, served is null ? HostingTags.Unknown : model),
+            new KeyValuePair<string, object?>(HostingTags.Version, versionTag),
             new KeyValuePair<string, object?>(HostingTags.Kind, kind));
+    }
 
     private void RecordPredictions(LoadedVersion version, bool shadow, ModelInput[] inputs, float[] outputs, double seconds)
     {
@@ -424,9 +412,6 @@ internal sealed partial class ModelExecutor(
 
         return true;
     }
-
-    [LoggerMessage(EventId = 123, Level = LogLevel.Error, Message = "The reloaded model server configuration is invalid ({Failures}); the last valid traffic policy stays in force")]
-    private partial void LogInvalidReload(string failures);
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "{ModelName} version {ModelVersion} scored {Items} items ({Route}) in {ElapsedMs} ms")]
     private partial void LogPrediction(string modelName, string modelVersion, int items, RouteReason route, double elapsedMs);

@@ -6,7 +6,6 @@ using Lattice.Hosting.Models;
 using Lattice.Hosting.Telemetry;
 using Lattice.ML.ModelFiles;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Lattice.Hosting.Repository;
 
@@ -18,23 +17,24 @@ namespace Lattice.Hosting.Repository;
 internal sealed partial class ModelRepository : IDisposable
 {
     private readonly SemaphoreSlim _scanLock = new(1, 1);
-    private readonly IOptionsMonitor<ModelServerOptions> _options;
+    private readonly ModelServerSettings _settings;
     private readonly HostingTelemetry _telemetry;
     private readonly ILogger<ModelRepository> _logger;
-    private readonly List<Task> _draining = [];
+    private readonly List<(LoadedVersion Version, Task Disposed)> _draining = [];
+    private readonly CancellationTokenSource _stopping = new();
     private int _scans;
 
     public ModelRepository(
         ModelServerRegistrations registrations,
         ModelRootResolver rootResolver,
-        IOptionsMonitor<ModelServerOptions> options,
+        ModelServerSettings settings,
         HostingTelemetry telemetry,
         ILogger<ModelRepository> logger)
     {
-        _options = options;
+        _settings = settings;
         _telemetry = telemetry;
         _logger = logger;
-        var current = options.CurrentValue;
+        var current = settings.Current;
         Models = registrations.Models.ToDictionary(
             r => r.Name,
             r => new ServedModel(r.Name, r.Loader, Settings(current, r.Name).Bulkhead),
@@ -85,6 +85,61 @@ internal sealed partial class ModelRepository : IDisposable
         var next = new Dictionary<string, LoadedVersion>(current.ByVersion, StringComparer.Ordinal);
         var retired = new List<LoadedVersion>();
 
+        try
+        {
+            LoadChanged(model, found, current, next, retired, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown during a load: the versions this scan already loaded were never published; nothing else disposes them.
+            foreach (var (version, loaded) in next)
+            {
+                if (!current.ByVersion.TryGetValue(version, out var published) || !ReferenceEquals(published, loaded))
+                {
+                    loaded.Dispose();
+                }
+            }
+
+            throw;
+        }
+
+        foreach (var version in current.ByVersion.Keys)
+        {
+            if (!found.ContainsKey(version))
+            {
+                retired.Add(current.ByVersion[version]);
+                next.Remove(version);
+            }
+        }
+
+        foreach (var version in model.Refused.Keys.Where(v => !found.ContainsKey(v)).ToList())
+        {
+            model.Refused.Remove(version);
+        }
+
+        if (retired.Count == 0 && next.Count == current.ByVersion.Count)
+        {
+            return;
+        }
+
+        // Publish first, retire after: a request either sees the new snapshot or holds a lease on the old version.
+        model.Publish(new ModelSnapshot(next.Values));
+        foreach (var old in retired)
+        {
+            LogVersionRetired(old.ModelName, old.Version, old.Leases);
+            old.Retire();
+            lock (_draining)
+            {
+                _draining.RemoveAll(d => d.Disposed.IsCompleted);
+                _draining.Add((old, DisposeWhenDrainedAsync(old)));
+            }
+        }
+    }
+
+    /// <summary>Loads the versions that are new or whose files changed into <paramref name="next"/>; replaced ones go to <paramref name="retired"/>.</summary>
+    private void LoadChanged(ServedModel model, Dictionary<string, string> found, ModelSnapshot current,
+        Dictionary<string, LoadedVersion> next, List<LoadedVersion> retired, CancellationToken cancellationToken)
+    {
         foreach (var (version, directory) in found)
         {
             var fingerprint = Fingerprint(directory);
@@ -118,38 +173,6 @@ internal sealed partial class ModelRepository : IDisposable
 
             next[version] = replacement;
         }
-
-        foreach (var version in current.ByVersion.Keys)
-        {
-            if (!found.ContainsKey(version))
-            {
-                retired.Add(current.ByVersion[version]);
-                next.Remove(version);
-            }
-        }
-
-        foreach (var version in model.Refused.Keys.Where(v => !found.ContainsKey(v)).ToList())
-        {
-            model.Refused.Remove(version);
-        }
-
-        if (retired.Count == 0 && next.Count == current.ByVersion.Count)
-        {
-            return;
-        }
-
-        // Publish first, retire after: a request either sees the new snapshot or holds a lease on the old version.
-        model.Publish(new ModelSnapshot(next.Values));
-        foreach (var old in retired)
-        {
-            LogVersionRetired(old.ModelName, old.Version, old.Leases);
-            old.Retire();
-            lock (_draining)
-            {
-                _draining.RemoveAll(t => t.IsCompleted);
-                _draining.Add(DisposeWhenDrainedAsync(old));
-            }
-        }
     }
 
     private LoadedVersion? TryLoad(ServedModel model, ModelVersionSource source, string fingerprint, CancellationToken cancellationToken)
@@ -163,7 +186,7 @@ internal sealed partial class ModelRepository : IDisposable
         try
         {
             adapter = model.Loader.Load(source, cancellationToken);
-            var failure = WarmUp(adapter, _options.CurrentValue.WarmupIterations);
+            var failure = WarmUp(adapter, _settings.Current.WarmupIterations);
             if (failure is not null)
             {
                 RecordRefusal(source, "warmup", failure, null);
@@ -171,7 +194,7 @@ internal sealed partial class ModelRepository : IDisposable
                 return null;
             }
 
-            var settings = Settings(_options.CurrentValue, model.Name).Batching;
+            var settings = Settings(_settings.Current, model.Name).Batching;
             batcher = settings.Enabled ?? adapter.Signature.PrefersBatching
                 ? new MicroBatcher(adapter, source.ModelName, source.Version, settings, _telemetry)
                 : null;
@@ -237,9 +260,16 @@ internal sealed partial class ModelRepository : IDisposable
         return null;
     }
 
+    /// <summary>Disposes a retired version once its leases are released, after DrainTimeout, or when the host stops.</summary>
     private async Task DisposeWhenDrainedAsync(LoadedVersion version)
     {
-        await Task.WhenAny(version.Drained, Task.Delay(_options.CurrentValue.DrainTimeout, CancellationToken.None));
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+        {
+            var drainTimeout = Task.Delay(_settings.Current.DrainTimeout, timeout.Token);
+            await Task.WhenAny(version.Drained, drainTimeout);
+            await timeout.CancelAsync(); // drained first: no timer left behind
+        }
+
         LogVersionDisposed(version.ModelName, version.Version, version.Leases);
         version.Dispose();
     }
@@ -249,7 +279,7 @@ internal sealed partial class ModelRepository : IDisposable
     {
         lock (_draining)
         {
-            return Task.WhenAll(_draining);
+            return Task.WhenAll(_draining.Select(d => d.Disposed));
         }
     }
 
@@ -349,6 +379,19 @@ internal sealed partial class ModelRepository : IDisposable
 
     public void Dispose()
     {
+        // Retired versions still draining go with the host: their requests outlived the shutdown timeout already.
+        _stopping.Cancel();
+        List<(LoadedVersion Version, Task Disposed)> draining;
+        lock (_draining)
+        {
+            draining = [.. _draining];
+        }
+
+        foreach (var (version, _) in draining)
+        {
+            version.Dispose(); // idempotent; the drain task logs and disposes it too, on its own thread
+        }
+
         foreach (var model in Models.Values)
         {
             foreach (var version in model.Snapshot.Ordered)
@@ -361,6 +404,7 @@ internal sealed partial class ModelRepository : IDisposable
         }
 
         _scanLock.Dispose();
+        _stopping.Dispose();
     }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Loaded {ModelName} version {ModelVersion} ({Platform}, micro-batching {Batching}) in {ElapsedMs} ms, warmed up; it takes traffic now")]

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Lattice.Hosting.Repository;
 
@@ -10,7 +9,7 @@ namespace Lattice.Hosting.Repository;
 /// </summary>
 internal sealed partial class ModelRepositoryService(
     ModelRepository repository,
-    IOptionsMonitor<ModelServerOptions> options,
+    ModelServerSettings settings,
     TimeProvider timeProvider,
     ILogger<ModelRepositoryService> logger) : BackgroundService
 {
@@ -45,27 +44,35 @@ internal sealed partial class ModelRepositoryService(
         }
     }
 
-    /// <summary>Returns after a debounced file event or the rescan interval, whichever comes first.</summary>
+    /// <summary>
+    /// Returns after a debounced file event or the rescan interval, whichever comes first. Events that never pause (a
+    /// log file written under the root every 100 ms) do not postpone the scan past the rescan interval either.
+    /// </summary>
     private async Task WaitForChangeAsync(CancellationToken cancellationToken)
     {
-        var settings = options.CurrentValue;
+        var current = settings.Current;
         try
         {
-            if (!await _changed.WaitAsync(settings.RescanInterval, cancellationToken))
+            if (!await _changed.WaitAsync(current.RescanInterval, cancellationToken))
             {
                 return;
             }
 
-            // Debounce: wait until no event arrived for ReloadDebounce.
+            // Debounce: wait until no event arrived for ReloadDebounce, at most until the longer of the two intervals has
+            // passed since the first event.
+            var firstEvent = timeProvider.GetTimestamp();
+            var longest = current.RescanInterval > current.ReloadDebounce ? current.RescanInterval : current.ReloadDebounce;
             while (true)
             {
                 var quiet = timeProvider.GetElapsedTime(Interlocked.Read(ref _lastEventTicks));
-                if (quiet >= settings.ReloadDebounce)
+                var left = longest - timeProvider.GetElapsedTime(firstEvent);
+                if (quiet >= current.ReloadDebounce || left <= TimeSpan.Zero)
                 {
                     break;
                 }
 
-                await Task.Delay(settings.ReloadDebounce - quiet, timeProvider, cancellationToken);
+                var wait = current.ReloadDebounce - quiet;
+                await Task.Delay(wait < left ? wait : left, timeProvider, cancellationToken);
             }
 
             while (_changed.CurrentCount > 0)
@@ -80,7 +87,7 @@ internal sealed partial class ModelRepositoryService(
 
     private void EnsureWatcher()
     {
-        if (_watcher is not null || !options.CurrentValue.Watch || !Directory.Exists(repository.Root))
+        if (_watcher is not null || !settings.Current.Watch || !Directory.Exists(repository.Root))
         {
             return;
         }
@@ -120,8 +127,9 @@ internal sealed partial class ModelRepositoryService(
 
     public override void Dispose()
     {
+        // _changed stays undisposed: a watcher callback already running may still release it, and an exception on the
+        // watcher's thread would end the process (a SemaphoreSlim whose wait handle was never asked for holds nothing).
         _watcher?.Dispose();
-        _changed.Dispose();
         base.Dispose();
     }
 

@@ -64,6 +64,12 @@ public static class HostingTags
     public const string Reason = "reason";
     public const string Agreement = "agreement";
 
+    /// <summary>The model or version tag of an error on a name the server does not serve (the name itself came from the client).</summary>
+    public const string Unknown = "unknown";
+
+    /// <summary>The version tag of an error that happened before a version was chosen.</summary>
+    public const string NoVersion = "none";
+
     /// <summary>Error kinds of <c>lattice.hosting.errors</c>.</summary>
     public static class ErrorKinds
     {

@@ -33,7 +33,7 @@ public sealed class TelemetryTests
         Assert.True(Has("lattice_hosting_model_versions", "model=\"sentiment\""));
         Assert.True(Has("lattice_hosting_model_loads_total", "model=\"linear\"", "version=\"1\""));
         Assert.True(Has("lattice_hosting_errors_total", "kind=\"bad_input\""));
-        Assert.True(Has("lattice_hosting_errors_total", "kind=\"not_found\"", "version=\"9\""));
+        Assert.True(Has("lattice_hosting_errors_total", "kind=\"not_found\"", "model=\"sentiment\"", "version=\"unknown\"")); // version 9 is not served
 
         // lattice_hosting_inflight replaces ASP.NET Core's process-wide gauge; the HTTP duration histogram stays.
         Assert.True(Has("http_server_request_duration_seconds_bucket"));
@@ -77,5 +77,29 @@ public sealed class TelemetryTests
         Assert.EndsWith(", …]", features.ToEvent(10).Input, StringComparison.Ordinal);
         Assert.Equal("3", features.ToEvent(10).Output);
         Assert.Null(features.ToEvent(10).TraceId);
+    }
+
+    [Fact]
+    public async Task Errors_OnNamesAClientTyped_AreTaggedUnknown_NotOneSeriesPerName()
+    {
+        await using var sut = await ModelServerApp.StartAsync(TempRepository.WithDefaults());
+        using var client = sut.CreateClient();
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/v1/sentiment?version=probe-{i}", """{"text": "x"}""")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/v2/models/sentiment/versions/probe-{i}/infer", "{}")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"/v2/models/probe-{i}/infer", "{}")).Status);
+        }
+
+        await client.PostAsync("/v2/models/sentiment/versions/1/infer", "{}"); // a served version keeps its name
+
+        var errors = (await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken)).Split('\n')
+            .Where(l => l.StartsWith("lattice_hosting_errors_total{", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(errors, l => l.Contains("probe-", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.Contains("model=\"sentiment\"", StringComparison.Ordinal) && l.Contains("version=\"unknown\"", StringComparison.Ordinal)
+            && l.EndsWith(" 100", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.Contains("model=\"unknown\"", StringComparison.Ordinal) && l.EndsWith(" 50", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.Contains("version=\"1\"", StringComparison.Ordinal) && l.Contains("kind=\"bad_input\"", StringComparison.Ordinal));
     }
 }
