@@ -107,6 +107,8 @@ public sealed class PipelineLoaderTests
     [InlineData("name: p\nsteps:\n  - id: a\n    value:\n      r: &r [ *r ]\n", "p.yaml:5:10: anchors (&r) are not supported")]
     [InlineData("name: p\nsteps:\n  - id: a\n    value:\n      r: &r [ *r ]\n", "p.yaml:5:15: aliases (*r) are not supported")]
     [InlineData("name: p\nsteps:\n  - &s { id: a, service: language }\n", "p.yaml:3:5: anchors (&s) are not supported")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    value:\n      r: \"x\\ud800\"\n", "p.yaml:5:10: invalid YAML")] // an unpaired surrogate is not text: YamlDotNet refuses the escape
+    [InlineData("name: p\nsteps:\n  - id: a\n    value:\n      \"\\udc00\": 1\n", "p.yaml:5:7: invalid YAML")]
     public void Load_MalformedFile_LineNumberedValidationError(string yaml, string expected)
     {
         var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml, "p.yaml"));
