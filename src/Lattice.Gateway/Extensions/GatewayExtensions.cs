@@ -44,7 +44,11 @@ public static class GatewayExtensions
         services.TryAddSingleton<GatewayProblems>();
         services.AddHostedService<KeyStoreInitializer>();
         services.AddHostedService<ActiveHealthChecker>();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+            json.SerializerOptions.AllowDuplicateProperties = false; // {"name": "a", "name": "b"} is ambiguous: refused, not last-wins
+        });
 
         if (builder.Configuration.GetValue<bool>($"{GatewayOptions.SectionName}:{nameof(GatewayOptions.InlineIoCompletions)}"))
         {

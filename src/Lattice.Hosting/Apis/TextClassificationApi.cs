@@ -7,6 +7,7 @@ using Lattice.Hosting.Protocol;
 using Lattice.Hosting.Repository;
 using Lattice.Hosting.Telemetry;
 using Lattice.Hosting.Typed;
+using Lattice.ServiceDefaults.Json;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lattice.Hosting.Protocol;
+using Lattice.ServiceDefaults.Json;
 
 namespace Lattice.Hosting.Apis;
 

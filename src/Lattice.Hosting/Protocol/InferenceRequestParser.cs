@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Lattice.Contracts.Inference;
+using Lattice.ServiceDefaults.Json;
 
 namespace Lattice.Hosting.Protocol;
 

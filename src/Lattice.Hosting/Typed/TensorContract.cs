@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lattice.Contracts.Inference;
 using Lattice.Hosting.Protocol;
+using Lattice.ServiceDefaults.Json;
 
 namespace Lattice.Hosting.Typed;
 

@@ -3,6 +3,7 @@ using Lattice.Contracts;
 using Lattice.Contracts.Inference;
 using Lattice.Hosting.Apis;
 using Lattice.Hosting.Protocol;
+using Lattice.ServiceDefaults.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -10,6 +10,7 @@ using Lattice.Hosting.Protocol;
 using Lattice.Hosting.Repository;
 using Lattice.Hosting.Routing;
 using Lattice.Hosting.Telemetry;
+using Lattice.ServiceDefaults.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

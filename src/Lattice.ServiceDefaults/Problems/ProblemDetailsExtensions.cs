@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,6 +14,9 @@ internal static class ProblemDetailsExtensions
     {
         var isDevelopment = builder.Environment.IsDevelopment();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // A minimal API's binding failure (malformed JSON, a wrong type, a missing body) otherwise ends as a bare 400 with
+        // the reason only in a Debug log line; thrown, it reaches ProblemExceptionHandler, which says what is wrong.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;

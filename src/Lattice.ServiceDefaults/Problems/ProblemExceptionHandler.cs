@@ -34,7 +34,7 @@ internal sealed partial class ProblemExceptionHandler(
                 Status = bad.StatusCode,
                 Type = ProblemTypes.ForStatus(bad.StatusCode),
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
-                Detail = bad.Message,
+                Detail = BindingFailures.Describe(bad),
             },
             _ => Internal(exception),
         };

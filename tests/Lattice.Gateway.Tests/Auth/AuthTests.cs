@@ -346,6 +346,27 @@ public sealed class AuthTests
         Assert.Single((await listed.Content.ReadFromJsonAsync<JsonElement>(Ct)).EnumerateArray()); // the bootstrap key only
     }
 
+    [Theory]
+    [InlineData("""{"name": 5, "scopes": ["admin"]}""", "'name'")]
+    [InlineData("""{"name": "x", "scopes": "admin"}""", "'scopes'")]
+    [InlineData("""{"name": "x", "name": "y", "scopes": ["admin"]}""", "'name' appears more than once")]
+    [InlineData("""{"name": "x", "scopes": ["admin"]""", "The body is not valid")]
+    public async Task KeysApi_MalformedBody_Returns400SayingWhatIsWrong(string body, string expected)
+    {
+        // Before: a bare 400 for a type error (the reason only in a Debug log line), and a repeated field was last-wins.
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+
+        var response = await admin.PostAsync("/gateway/keys", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("detail").GetString();
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("CreateKeyRequest", detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task KeysApi_RevokingTheConfiguredBootstrapKey_Returns409AndItKeepsWorking()
     {

@@ -17,6 +17,7 @@ public sealed class ProblemDetailsTests
             app.MapGet("/domain", string () => throw new LatticeProblemException(
                 StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Version exists", "Version 3 of sentiment already exists."));
             app.MapPost("/echo", (Payload payload) => payload.Text);
+            app.MapGet("/count", (int count) => count);
             app.MapGet("/bare-status", async () =>
             {
                 await Task.Yield(); // the answer completes after the middleware's synchronous check
@@ -64,6 +65,33 @@ public sealed class ProblemDetailsTests
         var response = await client.PostAsync("/echo", content, TestContext.Current.CancellationToken);
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemTypes.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("POST", "/echo", "{\"text\": 5}", "application/json", 400, "The body is not valid: 'text' ")]
+    [InlineData("POST", "/echo", "{\"text\": ", "application/json", 400, "The body is not valid: ")]
+    [InlineData("POST", "/echo", "", "application/json", 400, "The request needs a JSON body.")]
+    [InlineData("GET", "/count?count=abc", null, null, 400, "'count' cannot be \"abc\".")]
+    [InlineData("GET", "/count", null, null, 400, "'count' is required (from the query string).")]
+    public async Task BindingFailure_SaysWhatIsWrong_WithoutTheHandlersDotNetTypes(
+        string method, string path, string? body, string? contentType, int status, string detail)
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, contentType!);
+        }
+
+        var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, (HttpStatusCode)status, ProblemTypes.ForStatus(status));
+        var text = problem.GetProperty("detail").GetString()!;
+        Assert.StartsWith(detail, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Payload", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Int32", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,15 +1,16 @@
 using System.Text.Json;
 
-namespace Lattice.Hosting.Protocol;
+namespace Lattice.ServiceDefaults.Json;
 
 /// <summary>
 /// What a System.Text.Json deserialization failure means for the client, in its words: the field by its JSON path and
 /// what it should hold, never a .NET type name or a hint about nullability annotations.
 /// </summary>
-internal static class JsonErrors
+public static class JsonErrors
 {
     private const string ConvertPrefix = "The JSON value could not be converted to ";
     private const string RequiredMarker = "missing required properties including: ";
+    private const string DuplicatePrefix = "Duplicate property '";
 
     /// <summary>True when the body nests deeper than the reader allows (a limit, not a malformed body).</summary>
     public static bool IsTooDeep(JsonException exception) =>
@@ -48,6 +49,14 @@ internal static class JsonErrors
         if (message.Contains("null values", StringComparison.Ordinal) && field is not null)
         {
             return $"'{field}' must not be null.";
+        }
+
+        // "Duplicate property 'name' encountered during deserialization of type 'CreateKeyRequest'." (AllowDuplicateProperties off)
+        if (message.StartsWith(DuplicatePrefix, StringComparison.Ordinal) && message.IndexOf('\'', DuplicatePrefix.Length) is var end and > 0)
+        {
+            var name = message[DuplicatePrefix.Length..end];
+            var parent = field is null ? null : field.EndsWith(name, StringComparison.Ordinal) ? field[..^name.Length].TrimEnd('.') : field;
+            return string.IsNullOrEmpty(parent) ? $"'{name}' appears more than once." : $"'{name}' appears more than once in '{parent}'.";
         }
 
         var required = message.IndexOf(RequiredMarker, StringComparison.Ordinal);

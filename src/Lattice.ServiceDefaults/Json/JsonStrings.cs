@@ -1,13 +1,13 @@
 using System.Text.Json;
 
-namespace Lattice.Hosting.Protocol;
+namespace Lattice.ServiceDefaults.Json;
 
 /// <summary>
 /// Reads JSON strings that may not be text: raw bytes that are not UTF-8, or an escaped lone surrogate (<c>"\ud800"</c>).
 /// The reader only finds out when it decodes the string, and then throws <see cref="InvalidOperationException"/>,
 /// which is a client's malformed body, not a server error.
 /// </summary>
-internal static class JsonStrings
+public static class JsonStrings
 {
     public const string NotText = "is not valid Unicode text (invalid UTF-8, or an escaped unpaired surrogate)";
 
