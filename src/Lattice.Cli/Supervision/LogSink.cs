@@ -11,7 +11,8 @@ namespace Lattice.Cli.Supervision;
 /// the terminal prefixed by the replica's name (JSON log lines rendered as one readable line). While the
 /// startup display is on screen only warnings and errors are kept for the terminal, and shown after it.
 /// A multi-line message or exception keeps all its lines (stack frames aside), each prefixed. A plain (not JSON)
-/// line on a child's stderr counts as an error.
+/// line on a child's stderr counts as an error. Writing a file is best-effort (see <see cref="LogFile"/>): nothing here
+/// throws at the supervision loop or at a child's output reader.
 /// </summary>
 internal sealed partial class LogSink : IDisposable
 {
@@ -26,7 +27,7 @@ internal sealed partial class LogSink : IDisposable
 
     private readonly string _folder;
     private readonly TextWriter _console;
-    private readonly ConcurrentDictionary<string, StreamWriter> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LogFile> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _held = new();
     private int _heldCount;
     private int _heldDropped;
@@ -80,12 +81,7 @@ internal sealed partial class LogSink : IDisposable
 
     private void Write(ReplicaPlan replica, string line, (int Level, string Text) shown)
     {
-        var file = _files.GetOrAdd(replica.DisplayName, _ => new StreamWriter(new FileStream(FileOf(replica), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
-        lock (file)
-        {
-            file.WriteLine(line);
-        }
-
+        Append(FileOf(replica), line);
         var (level, rendered) = shown;
         // Every line of a multi-line message or exception gets the prefix, and they are written together.
         var prefix = $"{replica.DisplayName,-14} | ";
@@ -117,15 +113,38 @@ internal sealed partial class LogSink : IDisposable
         }
     }
 
+    /// <summary>A line of lattice's own: to <c>lattice.log</c> and the terminal (held during startup).</summary>
     public void Supervisor(string message)
     {
-        var text = $"{"lattice",-14} | {DateTime.Now:HH:mm:ss} {message}";
-        var file = _files.GetOrAdd("lattice", _ => new StreamWriter(new FileStream(Path.Combine(_folder, "lattice.log"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true });
-        lock (file)
+        Append(SupervisorFile, $"{DateTimeOffset.UtcNow:O} {message}");
+        Show(message);
+    }
+
+    /// <summary>Where <see cref="Supervisor(string)"/> writes.</summary>
+    public string SupervisorFile => Path.Combine(_folder, "lattice.log");
+
+    /// <summary>Appends to a file; when its writes start failing, and when they work again, lattice says so.</summary>
+    private void Append(string path, string line)
+    {
+        if (_files.GetOrAdd(path, p => new LogFile(p)).Append(line) is not { } notice)
         {
-            file.WriteLine($"{DateTimeOffset.UtcNow:O} {message}");
+            return;
         }
 
+        // lattice.log's own failure can only be told on the terminal.
+        if (path == SupervisorFile)
+        {
+            Show(notice);
+        }
+        else
+        {
+            Supervisor(notice);
+        }
+    }
+
+    private void Show(string message)
+    {
+        var text = $"{"lattice",-14} | {DateTime.Now:HH:mm:ss} {message}";
         if (_live)
         {
             WriteConsole(text);
@@ -206,10 +225,80 @@ internal sealed partial class LogSink : IDisposable
     {
         foreach (var file in _files.Values)
         {
-            lock (file)
+            file.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One log file, appended to best-effort: a line that cannot be written (a full disk, a removed logs folder) is lost
+    /// from the file instead of being thrown at the caller, the supervision loop or a child's output reader (where an
+    /// exception would end lattice). The file is opened again for the next line.
+    /// </summary>
+    private sealed class LogFile(string path) : IDisposable
+    {
+        private readonly Lock _lock = new();
+        private StreamWriter? _writer;
+        private bool _failing;
+        private bool _disposed;
+
+        /// <summary>Appends a line; returns what to tell the terminal when a run of failed writes starts or ends.</summary>
+        public string? Append(string line)
+        {
+            lock (_lock)
             {
-                file.Dispose();
+                if (_disposed)
+                {
+                    return null;
+                }
+
+                try
+                {
+                    _writer ??= new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+                    _writer.WriteLine(line);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    Close();
+                    if (_failing)
+                    {
+                        return null;
+                    }
+
+                    _failing = true;
+                    return $"cannot write {path} ({e.Message}); its lines are lost until a write succeeds";
+                }
+
+                if (!_failing)
+                {
+                    return null;
+                }
+
+                _failing = false;
+                return $"writing {path} again";
             }
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+                Close();
+            }
+        }
+
+        private void Close()
+        {
+            try
+            {
+                _writer?.Dispose();
+            }
+            catch (IOException)
+            {
+                // Its last bytes could not be flushed: lost, as the line that failed.
+            }
+
+            _writer = null;
         }
     }
 }

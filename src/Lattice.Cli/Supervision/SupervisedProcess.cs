@@ -9,6 +9,8 @@ namespace Lattice.Cli.Supervision;
 /// restarted after an exponential backoff that resets once the process has stayed up for a while.
 /// Its stdout/stderr lines go to the log sink. The process runs in a session of its own (<see cref="ChildSession"/>),
 /// so only lattice stops it. Once <see cref="StopAsync"/> is called nothing is started again.
+/// Every state change is reported through <c>stateChanged</c> (which writes state.json); a report that fails is logged
+/// and changes nothing here: the process is restarted and stopped all the same.
 /// </summary>
 internal sealed class SupervisedProcess(
     ReplicaPlan replica,
@@ -69,7 +71,7 @@ internal sealed class SupervisedProcess(
             }
         }
 
-        stateChanged();
+        Notify();
     }
 
     /// <summary>
@@ -169,7 +171,7 @@ internal sealed class SupervisedProcess(
         }
 
         await _stop.CancelAsync();
-        stateChanged();
+        Notify();
         if (process is null)
         {
             SetPhase(ReplicaPhase.Stopped, null);
@@ -255,7 +257,7 @@ internal sealed class SupervisedProcess(
             throw;
         }
 
-        stateChanged();
+        Notify();
         return process;
     }
 
@@ -273,7 +275,23 @@ internal sealed class SupervisedProcess(
             _lastExitCode = exitCode ?? _lastExitCode;
         }
 
-        stateChanged();
+        Notify();
+    }
+
+    /// <summary>
+    /// Reports a state change. It runs inside the restart loop and before a stop's SIGTERM, so whatever the callback
+    /// throws is logged here and goes no further: a failed report must not end supervision or skip a stop.
+    /// </summary>
+    private void Notify()
+    {
+        try
+        {
+            stateChanged();
+        }
+        catch (Exception e)
+        {
+            logs.Supervisor($"{replica.DisplayName}: reporting its state failed ({e.GetType().Name}: {e.Message})");
+        }
     }
 
     private TimeSpan Next(TimeSpan backoff) => TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, plan.MaxBackoff.Ticks));

@@ -1,5 +1,4 @@
 using System.Net.NetworkInformation;
-using System.Text.Json;
 using Lattice.Cli.Platform;
 using Spectre.Console;
 
@@ -24,8 +23,6 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
     /// </summary>
     public const int StartupAttempts = 3;
 
-    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     private readonly List<SupervisedProcess> _processes = [];
     private readonly Lock _stateLock = new();
 
@@ -34,6 +31,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         Directory.CreateDirectory(plan.DataFolder);
         using var logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out);
         var adminKey = AdminKey.LoadOrCreate(plan.DataFolder);
+        var state = new StateFile(Path.Combine(plan.DataFolder, StateFileName), logs);
 
         if (BusyPorts() is { Count: > 0 } busy)
         {
@@ -51,7 +49,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
             foreach (var replica in component.Replicas)
             {
                 var info = PlatformEnvironment.StartInfo(plan, component, replica, adminKey);
-                _processes.Add(new SupervisedProcess(replica, info, plan, logs, timeProvider, WriteState));
+                _processes.Add(new SupervisedProcess(replica, info, plan, logs, timeProvider, () => WriteState(state)));
             }
         }
 
@@ -95,7 +93,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         await supervising.CancelAsync();
         await Task.WhenAll(runs);
         await monitor;
-        WriteState();
+        WriteState(state);
         logs.Supervisor("stopped");
         return ready ? 0 : 1;
     }
@@ -281,15 +279,12 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         }
     }
 
-    private void WriteState()
+    private void WriteState(StateFile file)
     {
+        // Taken and written under one lock: an older picture never replaces a newer one.
         lock (_stateLock)
         {
-            var state = new PlatformState(Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)]);
-            var path = Path.Combine(plan.DataFolder, StateFileName);
-            var temporary = path + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(state, StateJson));
-            File.Move(temporary, path, overwrite: true);
+            file.Write(new PlatformState(Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)]));
         }
     }
 }

@@ -116,6 +116,43 @@ public sealed class LogSinkTests : IDisposable
         Assert.Equal(lines, File.ReadAllLines(sut.FileOf(service)).Length);
     }
 
+    [Fact]
+    public void Supervisor_LogFileOnAFullDisk_DoesNotThrowShowsTheLineAndSaysOnceWhyTheFileMissesIt()
+    {
+        Assert.SkipUnless(File.Exists("/dev/full"), "Needs /dev/full, where every write fails as on a full disk.");
+        using var sut = new LogSink(_folder, _console) { Live = true };
+        File.CreateSymbolicLink(sut.SupervisorFile, "/dev/full");
+
+        // Called from the restart loop: a throw would end the supervision of a replica.
+        sut.Supervisor("sentiment (pid 42) exited with code 3");
+        sut.Supervisor("sentiment (pid 43) exited with code 3");
+
+        var shown = _console.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, shown.Count(l => l.Contains("exited with code 3", StringComparison.Ordinal)));
+        Assert.Single(shown, l => l.Contains($"cannot write {sut.SupervisorFile} (No space left on device", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Child_LogFileFailsThenWorks_LatticeLogSaysWhenItFailedAndWhenItWorksAgain()
+    {
+        using var sut = new LogSink(_folder, _console);
+        var gateway = new ReplicaPlan("gateway", 0, 5000);
+        // A folder where the file goes: opening it fails (UnauthorizedAccessException) until it is removed.
+        var blocker = Directory.CreateDirectory(sut.FileOf(gateway));
+
+        // Called from a child's output reader: a throw there would end lattice.
+        sut.Child(gateway, "lost 1");
+        sut.ChildError(gateway, "lost 2");
+        blocker.Delete();
+        sut.Child(gateway, "kept");
+
+        Assert.Equal(["kept"], File.ReadAllLines(sut.FileOf(gateway)));
+        var log = File.ReadAllLines(sut.SupervisorFile);
+        Assert.Equal(2, log.Length);
+        Assert.Contains($"cannot write {sut.FileOf(gateway)}", log[0], StringComparison.Ordinal);
+        Assert.EndsWith($"writing {sut.FileOf(gateway)} again", log[1], StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static string JsonLine(string level, string message, string exception) => JsonSerializer.Serialize(new Dictionary<string, string>

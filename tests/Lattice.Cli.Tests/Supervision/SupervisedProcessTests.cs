@@ -150,6 +150,90 @@ public sealed class SupervisedProcessTests : IDisposable
         Assert.Equal(1, child.Starts);
     }
 
+    [Theory]
+    [InlineData(ReplicaPhase.Starting)]
+    [InlineData(ReplicaPhase.Restarting)]
+    public async Task RunAsync_StateReportThrows_TheProcessIsStillRestarted(string phase)
+    {
+        // The report is the supervisor's state.json write: a full disk or a removed data folder makes it throw. Here
+        // it throws once, when the phase is first reported.
+        var thrown = 0;
+        await using var child = Child(ExitsAtOnce, Restart(initial: 1, max: 8, resetAfter: 3600), state =>
+        {
+            if (state.Phase == phase && Interlocked.Exchange(ref thrown, 1) == 0)
+            {
+                throw new IOException("No space left on device : 'data/state.json.tmp'");
+            }
+        }).Start();
+
+        // Supervision goes on: the backoff delay comes, then a second start and the delay after it.
+        var backoff = _clock.NextTimerAsync(_hang.Token).AsTask();
+        var first = await Task.WhenAny(backoff, child.Run);
+        Assert.True(first == backoff, $"RunAsync ended ({child.Run.Exception?.InnerException?.Message}): the replica is never restarted");
+        _clock.Elapse(await backoff);
+        await _clock.NextTimerAsync(_hang.Token);
+
+        Assert.Equal(2, child.Starts);
+        Assert.Equal(1, child.Sut.State.Restarts);
+        Assert.Equal(ReplicaPhase.Restarting, child.Sut.State.Phase);
+        Assert.Contains($"{_replica.DisplayName}: reporting its state failed (IOException: No space left on device", File.ReadAllText(_logs.SupervisorFile), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StopAsync_StateReportThrows_StillEndsTheProcessWithSigterm()
+    {
+        var child = Child(RunsUntilStopped, Restart(initial: 1, max: 1, resetAfter: 3600), state =>
+        {
+            if (state.Phase is ReplicaPhase.Stopping or ReplicaPhase.Stopped)
+            {
+                throw new IOException("No space left on device : 'data/state.json.tmp'");
+            }
+        }).Start();
+        var pid = await child.NextPidAsync(_hang.Token);
+        try
+        {
+            // StopInOrderAsync awaits this for each kind in turn: a throw would also skip the stop of every later kind.
+            var error = await Record.ExceptionAsync(() => child.Sut.StopAsync(ScriptedReplica.Grace));
+
+            Assert.Null(error);
+            Assert.False(ScriptedReplica.IsAlive(pid), $"pid {pid} still runs after StopAsync: it was never sent SIGTERM");
+            Assert.Equal(ReplicaPhase.Stopped, child.Sut.State.Phase);
+            Assert.Equal(143, child.Sut.State.LastExitCode);
+        }
+        finally
+        {
+            // Not DisposeAsync: it stops through the same StopAsync, which may be what failed to send the signal.
+            if (ScriptedReplica.IsAlive(pid))
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill();
+                await process.WaitForExitAsync(_hang.Token);
+            }
+
+            // StopAsync cancels RunAsync before it reports anything, so this ends whatever the report did.
+            await child.Run.WaitAsync(_hang.Token);
+        }
+    }
+
+    [Fact]
+    public async Task MarkReady_StateReportThrows_TheReplicaIsReady()
+    {
+        await using var child = Child(RunsUntilStopped, Restart(initial: 1, max: 1, resetAfter: 3600), state =>
+        {
+            if (state.Phase == ReplicaPhase.Ready)
+            {
+                throw new IOException("No space left on device : 'data/state.json.tmp'");
+            }
+        }).Start();
+        await child.NextPidAsync(_hang.Token);
+
+        // The supervisor's readiness monitor calls this: a throw would end the monitor, and no replica would be seen ready again.
+        var error = Record.Exception(child.Sut.MarkReady);
+
+        Assert.Null(error);
+        Assert.Equal(ReplicaPhase.Ready, child.Sut.State.Phase);
+    }
+
     [Fact]
     public async Task RunAsync_AfterStopAsync_StartsNothing()
     {

@@ -16,40 +16,49 @@ public sealed class SupervisorTests : IDisposable
     [Fact]
     public async Task RunAsync_ChildExitsBeforeEverBecomingReady_StopsAfterStartupAttemptsAndNamesItsLog()
     {
-        var component = new ComponentPlan
-        {
-            Name = "orchestrator",
-            Kind = ComponentKind.Orchestrator,
-            ProjectFolder = Path.Combine(_root, "App"),
-            ProjectName = "App",
-            Replicas = [new ReplicaPlan("orchestrator", 0, TestPorts.Free())],
-            Environment = new Dictionary<string, string>(),
-        };
-        var assembly = component.AssemblyPath("Release");
-        Directory.CreateDirectory(Path.GetDirectoryName(assembly)!);
-        File.WriteAllText(assembly, string.Empty);
-        // The ready timeout is far longer than the test may take: without the startup rule it would wait for it.
-        var plan = TestPlans.For(_root, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(20), component);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(_output),
-            Ansi = AnsiSupport.No,
-            Interactive = InteractionSupport.No,
-        });
-        // Only to catch a hang; RunAsync stops every child whatever happens.
-        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var sut = new Supervisor(plan, console, TimeProvider.System);
+        var plan = FailingAtStart();
 
-        var exitCode = await sut.RunAsync(build: false, hang.Token);
+        var exitCode = await RunAsync(plan);
 
         Assert.Equal(1, exitCode);
+        AssertStoppedByTheStartupRule();
         var output = _output.ToString();
-        // The child may exit again between two polls, so the count is at least the limit.
-        var failed = Regex.Match(output, @"orchestrator exited (\d+) times in a row before becoming ready");
-        Assert.True(failed.Success, output);
-        Assert.True(int.Parse(failed.Groups[1].Value, CultureInfo.InvariantCulture) >= Supervisor.StartupAttempts, output);
         Assert.Contains(Path.Combine(plan.DataFolder, "logs", "orchestrator.log"), output, StringComparison.Ordinal);
         Assert.DoesNotContain("Not every process became ready in time", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_StateJsonCannotBeWritten_SupervisesAsUsualAndLogsItOnce()
+    {
+        Assert.SkipUnless(File.Exists("/dev/full"), "Needs /dev/full, where every write fails as on a full disk.");
+        var plan = FailingAtStart();
+        var state = Path.Combine(plan.DataFolder, Supervisor.StateFileName);
+        File.CreateSymbolicLink(state + ".tmp", "/dev/full");
+
+        var exitCode = await RunAsync(plan);
+
+        // Every state change failed to be written, and the child was still restarted until the startup rule saw it fail.
+        Assert.Equal(1, exitCode);
+        AssertStoppedByTheStartupRule();
+        var log = File.ReadAllLines(Path.Combine(plan.DataFolder, "logs", "lattice.log"));
+        Assert.Single(log, l => l.Contains($"could not write {state} (No space left on device", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_DiskFull_SupervisesAsUsual()
+    {
+        Assert.SkipUnless(File.Exists("/dev/full"), "Needs /dev/full, where every write fails as on a full disk.");
+        var plan = FailingAtStart();
+        // state.json, lattice's own log and the child's log all fail to be written.
+        foreach (var file in new[] { Supervisor.StateFileName + ".tmp", Path.Combine("logs", "lattice.log"), Path.Combine("logs", "orchestrator.log") })
+        {
+            File.CreateSymbolicLink(Path.Combine(plan.DataFolder, file), "/dev/full");
+        }
+
+        var exitCode = await RunAsync(plan);
+
+        Assert.Equal(1, exitCode);
+        AssertStoppedByTheStartupRule();
     }
 
     [Fact]
@@ -124,6 +133,43 @@ public sealed class SupervisorTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>
+    /// A plan of one orchestrator whose process exits at once, before ever becoming ready, with its data and logs folders
+    /// created. The ready timeout is far longer than a test may take: only the startup rule ends the run in time.
+    /// </summary>
+    private PlatformPlan FailingAtStart()
+    {
+        var component = Component("orchestrator", ComponentKind.Orchestrator, replicas: 1);
+        var assembly = component.AssemblyPath("Release");
+        Directory.CreateDirectory(Path.GetDirectoryName(assembly)!);
+        File.WriteAllText(assembly, string.Empty);
+        var plan = TestPlans.For(_root, TimeSpan.FromMinutes(2), TimeSpan.FromMilliseconds(20), component);
+        Directory.CreateDirectory(Path.Combine(plan.DataFolder, "logs"));
+        return plan;
+    }
+
+    private async Task<int> RunAsync(PlatformPlan plan)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(_output),
+            Ansi = AnsiSupport.No,
+            Interactive = InteractionSupport.No,
+        });
+        // Only to catch a hang; RunAsync stops every child whatever happens.
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await new Supervisor(plan, console, TimeProvider.System).RunAsync(build: false, hang.Token);
+    }
+
+    private void AssertStoppedByTheStartupRule()
+    {
+        var output = _output.ToString();
+        // The child may exit again between two polls, so the count is at least the limit.
+        var failed = Regex.Match(output, @"orchestrator exited (\d+) times in a row before becoming ready");
+        Assert.True(failed.Success, output);
+        Assert.True(int.Parse(failed.Groups[1].Value, CultureInfo.InvariantCulture) >= Supervisor.StartupAttempts, output);
+    }
 
     private ComponentPlan Component(string name, ComponentKind kind, int replicas) => new()
     {

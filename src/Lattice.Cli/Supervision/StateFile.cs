@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace Lattice.Cli.Supervision;
+
+/// <summary>
+/// <c>&lt;data&gt;/state.json</c>, what <c>lattice status</c> reads: replaced whole (a temporary file, then a rename) on
+/// every state change. Best-effort: a write that fails (a full disk, a removed data folder, a reader holding the file
+/// on Windows) leaves the previous file, is logged once until a write succeeds again, and the next change tries again.
+/// Callers serialise the writes.
+/// </summary>
+internal sealed class StateFile(string path, LogSink logs)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private bool _failing;
+
+    public void Write(PlatformState state)
+    {
+        var temporary = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temporary, JsonSerializer.Serialize(state, Json));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                logs.Supervisor($"could not write {path} ({e.Message}); `lattice status` shows an older state until a write succeeds");
+            }
+
+            return;
+        }
+
+        if (_failing)
+        {
+            _failing = false;
+            logs.Supervisor($"{path} is written again");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Lattice.Cli.Supervision;
+
+namespace Lattice.Cli.Tests.Supervision;
+
+public sealed class StateFileTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("lattice-state-").FullName;
+    private readonly StringWriter _console = new();
+
+    [Fact]
+    public void Write_FailsThenSucceedsThenFails_LogsEachRunOfFailuresOnceAndWritesWhenItCan()
+    {
+        using var logs = new LogSink(Path.Combine(_folder, "logs"), _console);
+        var path = Path.Combine(_folder, Supervisor.StateFileName);
+        var sut = new StateFile(path, logs);
+        // A folder where the temporary file goes: every write fails (UnauthorizedAccessException) until it is removed.
+        var blocker = Directory.CreateDirectory(path + ".tmp");
+
+        sut.Write(State(restarts: 1));
+        sut.Write(State(restarts: 2));
+        Assert.False(File.Exists(path));
+        blocker.Delete();
+        sut.Write(State(restarts: 3));
+        var written = RestartsIn(path);
+        blocker.Create();
+        sut.Write(State(restarts: 4));
+
+        Assert.Equal(3, written);
+        var log = File.ReadAllLines(logs.SupervisorFile);
+        Assert.Equal(2, log.Count(l => l.Contains($"could not write {path}", StringComparison.Ordinal)));
+        Assert.Single(log, l => l.EndsWith($"{path} is written again", StringComparison.Ordinal));
+        // The last failed write left the previous file as it was.
+        Assert.Equal(3, RestartsIn(path));
+    }
+
+    [Fact]
+    public void Write_DiskFull_DoesNotThrowAndSaysWhy()
+    {
+        Assert.SkipUnless(File.Exists("/dev/full"), "Needs /dev/full, where every write fails as on a full disk.");
+        using var logs = new LogSink(Path.Combine(_folder, "logs"), _console);
+        var path = Path.Combine(_folder, Supervisor.StateFileName);
+        File.CreateSymbolicLink(path + ".tmp", "/dev/full");
+        var sut = new StateFile(path, logs);
+
+        sut.Write(State(restarts: 1));
+
+        Assert.False(File.Exists(path));
+        Assert.Contains("No space left on device", File.ReadAllText(logs.SupervisorFile), StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static int RestartsIn(string path) =>
+        JsonSerializer.Deserialize<PlatformState>(File.ReadAllText(path), new JsonSerializerOptions(JsonSerializerDefaults.Web))!.Replicas.Single().Restarts;
+
+    private static PlatformState State(int restarts) =>
+        new(4242, "http://127.0.0.1:5000/", DateTimeOffset.UnixEpoch, [new ReplicaState("sentiment", 0, 5102, 4343, ReplicaPhase.Ready, restarts, null, null)]);
+}
