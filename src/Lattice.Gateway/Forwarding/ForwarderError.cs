@@ -65,6 +65,13 @@ internal static class ForwarderErrors
     /// <summary>True when the attempt provably sent nothing to the replica, so another replica may take it whatever the method.</summary>
     public static bool NothingSent(ForwarderError error) => error is ForwarderError.ConnectFailed or ForwarderError.CircuitOpen;
 
+    /// <summary>
+    /// True when the client ended the attempt (it went away, or its body broke or outgrew the limit): a verdict on
+    /// nobody, counted neither for nor against the replica (circuit breaker, outlier ejection).
+    /// </summary>
+    public static bool IsClientFault(ForwarderError error) =>
+        error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.RequestBodyTooLarge;
+
     /// <summary>True when the error says the replica is unhealthy (counts for outlier ejection and the circuit breaker).</summary>
     public static bool IsReplicaFailure(ForwarderError error) =>
         error is ForwarderError.ConnectFailed or ForwarderError.RequestTimedOut or ForwarderError.UpstreamRequestFailed;

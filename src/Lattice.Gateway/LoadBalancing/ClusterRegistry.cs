@@ -135,7 +135,7 @@ internal sealed class ClusterRegistry
                 MinimumThroughput = _options.BreakerMinimumThroughput,
                 SamplingDuration = _options.BreakerSamplingDuration,
                 BreakDuration = _options.BreakerDuration,
-                ShouldHandle = static args => ValueTask.FromResult(IsBreakerFailure(args.Outcome)),
+                ShouldHandle = args => ValueTask.FromResult(IsBreakerFailure(args.Outcome, replica.CircuitState == CircuitState.HalfOpen)),
                 OnOpened = args =>
                 {
                     replica.CircuitOpenUntil = _timeProvider.GetUtcNow().UtcTicks + args.BreakDuration.Ticks;
@@ -155,8 +155,13 @@ internal sealed class ClusterRegistry
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Connect failures, timeouts and 5xx (not 501, 502, 504) count against a replica; 4xx and 429 are the caller's or a pacing answer.</summary>
-    internal static bool IsBreakerFailure(Outcome<ForwardAttempt> outcome)
+    /// <summary>
+    /// Connect failures, timeouts and 5xx (not 501, 502, 504) count against a replica; 4xx and 429 are the caller's or a
+    /// pacing answer. A half-open probe the client ended counts too: it proved nothing, and Polly closes a half-open
+    /// circuit on anything but a failure, so the circuit opens again and probes after another break. (Such an attempt
+    /// on a closed circuit never reaches the breaker: <c>ProxyMiddleware.SendThroughBreakerAsync</c>.)
+    /// </summary>
+    internal static bool IsBreakerFailure(Outcome<ForwardAttempt> outcome, bool halfOpen)
     {
         if (outcome.Exception is not null)
         {
@@ -164,7 +169,8 @@ internal sealed class ClusterRegistry
         }
 
         var attempt = outcome.Result;
-        return ForwarderErrors.IsReplicaFailure(attempt.Error) || IsServerError(attempt.Response);
+        return ForwarderErrors.IsReplicaFailure(attempt.Error) || IsServerError(attempt.Response)
+            || (halfOpen && ForwarderErrors.IsClientFault(attempt.Error));
     }
 
     /// <summary>

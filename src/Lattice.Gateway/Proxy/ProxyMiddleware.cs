@@ -276,31 +276,19 @@ internal sealed partial class ProxyMiddleware(
 
         var started = timeProvider.GetTimestamp();
         var message = HttpForwarder.CreateRequest(context, replica.UriFor(upstreamPath), content, activity ?? Activity.Current);
-        var resilience = ResilienceContextPool.Shared.Get(timeout.Token);
         ForwardAttempt result;
         try
         {
-            var outcome = await replica.Breaker.ExecuteOutcomeAsync(
-                static async (_, state) => Outcome.FromResult(await state.Forwarder.SendAsync(state.Message, state.Timeout, state.Timeout.RequestAborted)),
-                resilience,
-                (Forwarder: forwarder, Message: message, Timeout: timeout));
-            result = outcome.Exception switch
-            {
-                null => outcome.Result,
-                BrokenCircuitException => new ForwardAttempt(null, ForwarderError.CircuitOpen, outcome.Exception),
-                _ => new ForwardAttempt(null, ForwarderError.UpstreamRequestFailed, outcome.Exception),
-            };
+            result = await SendThroughBreakerAsync(replica, message, timeout);
         }
         finally
         {
-            ResilienceContextPool.Shared.Return(resilience);
-
             // The content outlives this message when the attempt is repeated elsewhere.
             message.Content = null;
         }
 
         telemetry.UpstreamAttempt(route.Id, replica.Name, result.Error, timeProvider.GetElapsedTime(started).TotalSeconds);
-        if (result.Error != ForwarderError.CircuitOpen && result.Error != ForwarderError.RequestCanceled)
+        if (result.Error != ForwarderError.CircuitOpen && !ForwarderErrors.IsClientFault(result.Error))
         {
             clusters.Report(route.Cluster, replica, ForwarderErrors.IsReplicaFailure(result.Error) || ClusterRegistry.IsServerError(result.Response));
         }
@@ -316,6 +304,50 @@ internal sealed partial class ProxyMiddleware(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// One attempt under the replica's circuit breaker. An attempt the client ended says nothing about the replica, and
+    /// Polly 8 has no neutral outcome: what ShouldHandle does not call a failure, an exception included, is a success
+    /// that dilutes the failure ratio and closes a half-open circuit. So on a closed circuit the attempt runs beside the
+    /// breaker and only a verdict is fed to it afterwards; otherwise it runs through the breaker, which refuses it or
+    /// lets it probe, and a probe the client abandoned counts as a failure (the circuit opens again and probes after
+    /// another break; see <see cref="ClusterRegistry.IsBreakerFailure"/>).
+    /// </summary>
+    private async ValueTask<ForwardAttempt> SendThroughBreakerAsync(Replica replica, HttpRequestMessage message, TimeoutScope timeout)
+    {
+        // No token for Polly: the forwarder watches the timeout itself, and Polly would report a cancelled context's
+        // OperationCanceledException (a failure) in place of the attempt's own outcome.
+        var resilience = ResilienceContextPool.Shared.Get();
+        try
+        {
+            if (replica.CircuitState == CircuitState.Closed)
+            {
+                var attempt = await forwarder.SendAsync(message, timeout, timeout.RequestAborted);
+                if (!ForwarderErrors.IsClientFault(attempt.Error) && replica.CircuitState == CircuitState.Closed)
+                {
+                    // A circuit that opened meanwhile refuses this verdict, as Polly ignores one arriving while open.
+                    await replica.Breaker.ExecuteOutcomeAsync(static (_, verdict) => ValueTask.FromResult(Outcome.FromResult(verdict)), resilience, attempt);
+                }
+
+                return attempt;
+            }
+
+            var outcome = await replica.Breaker.ExecuteOutcomeAsync(
+                static async (_, state) => Outcome.FromResult(await state.Forwarder.SendAsync(state.Message, state.Timeout, state.Timeout.RequestAborted)),
+                resilience,
+                (Forwarder: forwarder, Message: message, Timeout: timeout));
+            return outcome.Exception switch
+            {
+                null => outcome.Result,
+                BrokenCircuitException => new ForwardAttempt(null, ForwarderError.CircuitOpen, outcome.Exception),
+                _ => new ForwardAttempt(null, ForwarderError.UpstreamRequestFailed, outcome.Exception),
+            };
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+        }
     }
 
     /// <summary>

@@ -248,6 +248,71 @@ public sealed class LoadBalancingTests
     }
 
     [Fact]
+    public async Task Breaker_HalfOpenProbeAbandonedByTheClient_OpensAgainAndProbesAfterTheBreak()
+    {
+        var time = new ManualTimeProvider();
+        var script = new ScriptedReplica();
+        await using var upstream = await Upstreams.StartAsync(script.Map);
+        await using var sut = await GatewayHost.StartAsync(BreakerSettings(upstream.BaseAddress), time);
+        using var client = sut.CreateClient();
+        var replica = () => sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s").Replicas[0];
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.PostAsync("/api/s", new StringContent("x"), Ct)).StatusCode);
+        }
+
+        var stateWhenOpen = replica().CircuitState;
+
+        // Still broken, now by hanging: the probe never gets an answer, and its client gives up first (the route's
+        // 30 s never pass on this clock). The probe proved nothing, so the circuit must not close.
+        script.Behaviour = Behaviour.Hang;
+        time.Advance(TimeSpan.FromSeconds(6));
+        var stateWhileProbing = await AbandonCallAsync(client, script, replica);
+        var stateAfterAbandonedProbe = replica().CircuitState;
+
+        // The replica recovers; its circuit, open again, lets the next probe through only after another break.
+        script.Behaviour = Behaviour.Answer;
+        var whileOpenAgain = await client.PostAsync("/api/s", new StringContent("x"), Ct);
+        time.Advance(TimeSpan.FromSeconds(6));
+        var nextProbe = await client.PostAsync("/api/s", new StringContent("x"), Ct);
+
+        Assert.Equal(CircuitState.Open, stateWhenOpen);
+        Assert.Equal(CircuitState.HalfOpen, stateWhileProbing);
+        Assert.Equal(CircuitState.Open, stateAfterAbandonedProbe);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, whileOpenAgain.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, nextProbe.StatusCode);
+        Assert.Equal(CircuitState.Closed, replica().CircuitState);
+    }
+
+    [Fact]
+    public async Task Breaker_CallsAbandonedByTheirClients_NeitherCountAsFailuresNorDiluteThem()
+    {
+        var time = new ManualTimeProvider();
+        var script = new ScriptedReplica { Behaviour = Behaviour.Hang };
+        await using var upstream = await Upstreams.StartAsync(script.Map);
+        await using var sut = await GatewayHost.StartAsync(BreakerSettings(upstream.BaseAddress), time);
+        using var client = sut.CreateClient();
+        var replica = () => sut.Services.GetRequiredService<ClusterRegistry>().GetOrAdd("s").Replicas[0];
+
+        for (var i = 0; i < 6; i++)
+        {
+            await AbandonCallAsync(client, script, replica);
+        }
+
+        var stateAfterAbandonedCalls = replica().CircuitState;
+        script.Behaviour = Behaviour.Fail;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await client.PostAsync("/api/s", new StringContent("x"), Ct)).StatusCode);
+        }
+
+        // Six abandoned calls are no failures (they would open the circuit on their own), nor successes: the four
+        // failures are four of four verdicts, not four of ten attempts (under the 0.5 ratio, the circuit stayed closed).
+        Assert.Equal(CircuitState.Closed, stateAfterAbandonedCalls);
+        Assert.Equal(CircuitState.Open, replica().CircuitState);
+    }
+
+    [Fact]
     public async Task Retry_PostToDeadReplica_GoesToAnotherReplica()
     {
         await using var replicas = await Replicas.StartAsync(1);
@@ -356,6 +421,77 @@ public sealed class LoadBalancingTests
 
         Assert.Equal(0, callsWhileUnhealthy);
         Assert.True(Volatile.Read(ref calls[1]) > 0, "The replica did not return after passing its health check.");
+    }
+
+    /// <summary>One replica whose circuit opens after 4 attempts at half of them failed, for 5 s; never ejected.</summary>
+    private static Dictionary<string, string?> BreakerSettings(Uri replica) =>
+        GatewayHost.Route("s", "/api/s", "s", "/work", [replica])
+            .With("Lattice:Gateway:LoadBalancing:BreakerMinimumThroughput", "4")
+            .With("Lattice:Gateway:LoadBalancing:BreakerFailureRatio", "0.5")
+            .With("Lattice:Gateway:LoadBalancing:BreakerDuration", "00:00:05")
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1000");
+
+    /// <summary>
+    /// Sends a POST the replica holds, gives up on it once it arrived, and returns when the gateway is done with it
+    /// (the replica has no request in flight); the answer is the circuit's state while the call hung.
+    /// </summary>
+    private static async Task<CircuitState> AbandonCallAsync(HttpClient client, ScriptedReplica script, Func<Replica> replica)
+    {
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var call = client.PostAsync("/api/s", new StringContent("x"), giveUp.Token);
+        Assert.True(await script.Hanging.WaitAsync(TimeSpan.FromSeconds(10), Ct), "The call never reached the replica.");
+        var state = replica().CircuitState;
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await WaitUntilAsync(() => replica().Outstanding == 0);
+        Assert.Equal(0, replica().Outstanding);
+        return state;
+    }
+
+    private enum Behaviour
+    {
+        Fail,
+        Hang,
+        Answer,
+    }
+
+    /// <summary>
+    /// A replica's POST /work as the test says: 500, a hang until the gateway gives up on the call (each such call is
+    /// counted on <see cref="Hanging"/> when it arrives), or 200.
+    /// </summary>
+    private sealed class ScriptedReplica
+    {
+        private volatile Behaviour _behaviour;
+
+        public Behaviour Behaviour
+        {
+            get => _behaviour;
+            set => _behaviour = value;
+        }
+
+        public SemaphoreSlim Hanging { get; } = new(0);
+
+        public void Map(WebApplication app) => app.MapPost("/work", async (HttpContext context) =>
+        {
+            switch (Behaviour)
+            {
+                case Behaviour.Fail:
+                    return Results.StatusCode(500);
+                case Behaviour.Answer:
+                    return Results.Text("ok");
+                default:
+                    Hanging.Release();
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+
+                    return Results.StatusCode(500);
+            }
+        });
     }
 
     /// <summary>POSTs (never retried, so each failure counts) until replica <paramref name="index"/> is ejected, at most 60 times.</summary>
