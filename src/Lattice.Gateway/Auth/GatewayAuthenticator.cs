@@ -17,6 +17,9 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
     private readonly long _cacheTicks = options.Value.KeyCacheDuration.Ticks;
     private int _cachedCount;
 
+    // Bumped by every invalidation: a lookup that read the store before one must not cache what it read.
+    private long _generation;
+
     public ValueTask<AuthResult> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var headers = request.Headers;
@@ -61,16 +64,27 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
             : ValueTask.FromResult(AuthResult.Fail(AuthFailure.Invalid));
     }
 
-    /// <summary>Forgets a key so the next request reads the store again (after a revocation through this gateway).</summary>
+    /// <summary>
+    /// Forgets a key so the next request reads the store again (after a revocation through this gateway), including
+    /// what a lookup under way read before the change.
+    /// </summary>
     public void Invalidate(KeyHash hash)
     {
+        Interlocked.Increment(ref _generation); // first: a lookup that caches after the removal below sees it moved
         if (_cache.TryRemove(hash, out _))
         {
             Interlocked.Decrement(ref _cachedCount);
         }
     }
 
+    /// <summary>Forgets every key, as <see cref="Invalidate"/> does one.</summary>
     public void InvalidateAll()
+    {
+        Interlocked.Increment(ref _generation);
+        Clear();
+    }
+
+    private void Clear()
     {
         _cache.Clear();
         Volatile.Write(ref _cachedCount, 0);
@@ -89,17 +103,32 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
 
     private async ValueTask<AuthResult> LoadAsync(KeyHash hash, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var generation = Interlocked.Read(ref _generation);
         var record = await store.FindByHashAsync(hash, cancellationToken);
         var principal = record is null
             ? null
             : new GatewayPrincipal("key:" + record.Id, [.. record.Scopes], record.ExpiresAt, record.PermitsPerSecond, record.Burst);
         var entry = new CachedKey(record, principal, now.UtcTicks);
-        if (Interlocked.Increment(ref _cachedCount) > MaxCachedKeys)
+        if (Interlocked.Read(ref _generation) == generation)
         {
-            InvalidateAll();
+            if (Interlocked.Increment(ref _cachedCount) > MaxCachedKeys)
+            {
+                Clear();
+            }
+
+            _cache[hash] = entry;
+
+            // An invalidation between the check above and the store: it may have missed this entry, so take it back.
+            // (Interlocked.Read is a full fence: the entry is visible before the generation is read again, as the
+            // generation moves before the invalidation looks for entries.)
+            if (Interlocked.Read(ref _generation) != generation
+                && _cache.TryRemove(new KeyValuePair<KeyHash, CachedKey>(hash, entry)))
+            {
+                Interlocked.Decrement(ref _cachedCount);
+            }
         }
 
-        _cache[hash] = entry;
+        // The request under way is judged by what it read; only later ones must see the change.
         return Check(entry, now);
     }
 

@@ -186,6 +186,33 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task KeysApi_RevokeWhileTheKeyIsBeingLookedUp_TakesEffectAtOnce()
+    {
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/s", () => "ok"));
+        await using var sut = await GatewayHost.StartAsync(
+            GatewayHost.Route("s", "/api/s", "s", "/v1/s", [upstream.BaseAddress], scope: null),
+            services: services => services.AddSingleton<IApiKeyStore>(provider => new GatedStore(ActivatorUtilities.CreateInstance<SqliteApiKeyStore>(provider))));
+        var store = (GatedStore)sut.Services.GetRequiredService<IApiKeyStore>();
+        var (record, key) = await sut.Services.GetRequiredService<ApiKeyService>().CreateAsync("victim", ["predict:s"], null, null, null, Ct);
+        using var client = sut.CreateClient(key);
+        using var admin = sut.CreateClient(sut.AdminKey);
+
+        // A request with the key reads its record (not revoked yet) from the store; the key is revoked through this
+        // gateway while that lookup is still on its way; then the lookup completes.
+        store.Arm(ApiKeyFormat.Hash(key));
+        var inFlight = client.GetAsync("/api/s", Ct);
+        await store.Read.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var revoke = await admin.DeleteAsync($"/gateway/keys/{record.Id}", Ct);
+        store.Release.TrySetResult();
+        await inFlight;
+        var after = await client.GetAsync("/api/s", Ct);
+
+        // Before: the lookup cached the record it read, and the revoked key kept working for KeyCacheDuration.
+        Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
     public async Task KeysApi_NonAdminOrNoKey_Returns403Or401()
     {
         var (upstream, sut) = await StartAsync();
@@ -410,6 +437,43 @@ public sealed class AuthTests
     [InlineData("predict:Sentiment", false)]
     [InlineData("root", false)]
     public void IsValid_Scope_MatchesTheKnownForms(string scope, bool expected) => Assert.Equal(expected, Scopes.IsValid(scope));
+
+    /// <summary>The real SQLite store; one armed lookup pauses after reading its record until released.</summary>
+    private sealed class GatedStore(IApiKeyStore inner) : IApiKeyStore
+    {
+        private KeyHash? _armed;
+
+        public TaskCompletionSource Read { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Arm(KeyHash hash) => _armed = hash;
+
+        public async Task<ApiKeyRecord?> FindByHashAsync(KeyHash hash, CancellationToken cancellationToken)
+        {
+            var record = await inner.FindByHashAsync(hash, cancellationToken);
+            if (_armed is { } armed && armed == hash)
+            {
+                _armed = null;
+                Read.TrySetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+            }
+
+            return record;
+        }
+
+        public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
+
+        public Task AddAsync(ApiKeyRecord key, CancellationToken cancellationToken) => inner.AddAsync(key, cancellationToken);
+
+        public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
+
+        public Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken) =>
+            inner.RevokeAsync(id, revokedAt, cancellationToken);
+
+        public Task<bool> TrySetMarkerAsync(string name, string value, CancellationToken cancellationToken) =>
+            inner.TrySetMarkerAsync(name, value, cancellationToken);
+    }
 
     /// <summary>HS256 tokens with scope predict:* from issuer https://login.example for audience lattice, and a validator that trusts their key.</summary>
     private sealed class SignedTokens
