@@ -8,8 +8,11 @@ using Microsoft.Extensions.Primitives;
 
 namespace Lattice.Gateway.Caching;
 
-/// <summary>A cached 200 response: its end-to-end headers (Content-Length aside) and body, and when it was stored.</summary>
-internal sealed record CachedResponse(KeyValuePair<string, StringValues>[] Headers, string? ModelVersion, byte[] Body, long StoredAt, long ExpiresAt);
+/// <summary>
+/// A cached 200 response: its end-to-end headers (Content-Length aside) and body, when it was stored, and its place in
+/// the store order (unique, unlike the time: the eviction queue's handle on this entry).
+/// </summary>
+internal sealed record CachedResponse(KeyValuePair<string, StringValues>[] Headers, string? ModelVersion, byte[] Body, long StoredAt, long ExpiresAt, long Sequence);
 
 /// <summary>
 /// Cache of repeat predictions. The key is the SHA-256 of route + method + path and query + caller + the request
@@ -21,7 +24,11 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
 {
     private readonly ResponseCacheOptions _options = options.Value;
     private readonly ConcurrentDictionary<KeyHash, CachedResponse> _entries = new();
-    private readonly ConcurrentQueue<(KeyHash Key, CachedResponse Entry)> _order = new();
+
+    // Oldest first, by key and store sequence only: an entry dropped or replaced meanwhile must not stay reachable
+    // (with its body) until its turn here comes.
+    private readonly ConcurrentQueue<(KeyHash Key, long Sequence)> _order = new();
+    private long _sequence;
     private long _bytes;
     private int _count;
     private int _queued;
@@ -95,7 +102,7 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
         }
 
         var now = timeProvider.GetUtcNow().UtcTicks;
-        var entry = new CachedResponse(headers, modelVersion, body, now, now + route.CacheTtl.Ticks);
+        var entry = new CachedResponse(headers, modelVersion, body, now, now + route.CacheTtl.Ticks, Interlocked.Increment(ref _sequence));
         if (_entries.TryGetValue(key, out var previous))
         {
             Remove(key, previous);
@@ -108,7 +115,7 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
 
         Interlocked.Increment(ref _count);
         Interlocked.Add(ref _bytes, body.Length);
-        _order.Enqueue((key, entry));
+        _order.Enqueue((key, entry.Sequence));
         Interlocked.Increment(ref _queued);
         Evict();
     }
@@ -117,23 +124,32 @@ internal sealed class ResponseCache(IOptions<ResponseCacheOptions> options, Time
     {
         while (TryDequeue(out var oldest))
         {
-            Remove(oldest.Key, oldest.Entry);
+            RemoveQueued(oldest.Key, oldest.Sequence);
         }
     }
 
     private void Evict()
     {
-        // The queue also holds entries already replaced or expired; trimming it when it outgrows twice the
-        // entry limit keeps it bounded even when nothing is evicted for size.
+        // The queue also holds the places of entries already replaced or expired; trimming it when it outgrows twice
+        // the entry limit keeps it bounded even when nothing is evicted for size.
         while ((Volatile.Read(ref _count) > _options.MaxEntries || Interlocked.Read(ref _bytes) > _options.MaxBytes
                 || Volatile.Read(ref _queued) > 2 * _options.MaxEntries)
                && TryDequeue(out var oldest))
         {
-            Remove(oldest.Key, oldest.Entry);
+            RemoveQueued(oldest.Key, oldest.Sequence);
         }
     }
 
-    private bool TryDequeue(out (KeyHash Key, CachedResponse Entry) oldest)
+    /// <summary>Removes the entry a queue item stands for, when it is still the live one under its key.</summary>
+    private void RemoveQueued(KeyHash key, long sequence)
+    {
+        if (_entries.TryGetValue(key, out var entry) && entry.Sequence == sequence)
+        {
+            Remove(key, entry);
+        }
+    }
+
+    private bool TryDequeue(out (KeyHash Key, long Sequence) oldest)
     {
         if (!_order.TryDequeue(out oldest))
         {

@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using Lattice.Gateway.Caching;
+using Lattice.Gateway.LoadBalancing;
+using Lattice.Gateway.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -336,7 +340,7 @@ public sealed class ResponseCacheTests
     public async Task Cache_MoreBytesThanTheBound_EvictsTheOldest()
     {
         await using var rig = await Rig.StartAsync(extra: new() { ["Lattice:Gateway:Cache:MaxBytes"] = "1024" });
-        var cache = rig.Gateway.Services.GetRequiredService<Lattice.Gateway.Caching.ResponseCache>();
+        var cache = rig.Gateway.Services.GetRequiredService<ResponseCache>();
 
         for (var i = 0; i < 30; i++)
         {
@@ -351,4 +355,85 @@ public sealed class ResponseCacheTests
         Assert.Equal("lattice; hit", newest.Headers.GetValues("Cache-Status").Single());
         Assert.StartsWith("lattice; fwd=miss", oldest.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Cache_OneKeyStoredAgainAfterEachTtl_KeepsNoReplacedBodyReachable()
+    {
+        const int BodyBytes = 256 * 1024;
+        var time = new ManualTimeProvider();
+        var options = new ResponseCacheOptions { MaxEntries = 10_000, MaxBytes = 1024 * 1024, MaxEntryBytes = BodyBytes };
+        var sut = new ResponseCache(Microsoft.Extensions.Options.Options.Create(options), time);
+
+        // One hot prediction asked again and again: each TTL its entry expires (the lookup drops it) and the next miss
+        // stores the fresh answer. 40 bodies of 256 KB go through a cache of 1 MB.
+        var bodies = StoreOneKeyRepeatedly(sut, time, times: 40, BodyBytes);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var reachable = bodies.Count(body => body.IsAlive);
+
+        // Before: the eviction queue held every entry, body included, until it outgrew twice MaxEntries.
+        Assert.InRange(sut.Bytes, 0, options.MaxBytes);
+        Assert.InRange((long)reachable * BodyBytes, 0, options.MaxBytes);
+    }
+
+    [Fact]
+    public void Cache_EntryReplacedUnderItsKey_StaysUntilItsOwnTurnToBeEvicted()
+    {
+        var time = new ManualTimeProvider();
+        var sut = new ResponseCache(Microsoft.Extensions.Options.Options.Create(new ResponseCacheOptions { MaxEntries = 2 }), time);
+        var route = CacheRoute(TimeSpan.FromMinutes(1));
+        var first = KeyOf(sut, route, "first");
+        var second = KeyOf(sut, route, "second");
+        var third = KeyOf(sut, route, "third");
+
+        // "first" is stored, then stored again after "second" (in the same clock tick): its newer entry is younger
+        // than "second", so "third" evicts "second", not it.
+        sut.Store(route, first, [], null, "1"u8.ToArray());
+        sut.Store(route, second, [], null, "2"u8.ToArray());
+        sut.Store(route, first, [], null, "1 again"u8.ToArray());
+        sut.Store(route, third, [], null, "3"u8.ToArray());
+
+        Assert.Equal("1 again"u8.ToArray(), sut.TryGet(route, first)?.Body);
+        Assert.Null(sut.TryGet(route, second));
+        Assert.NotNull(sut.TryGet(route, third));
+        Assert.Equal(2, sut.Count);
+        Assert.Equal("1 again"u8.Length + "3"u8.Length, sut.Bytes);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)] // the bodies must not outlive this frame in a local
+    private static List<WeakReference> StoreOneKeyRepeatedly(ResponseCache cache, ManualTimeProvider time, int times, int bodyBytes)
+    {
+        var route = CacheRoute(TimeSpan.FromMinutes(1));
+        var key = KeyOf(cache, route, "good");
+        var bodies = new List<WeakReference>();
+        for (var i = 0; i < times; i++)
+        {
+            Assert.Null(cache.TryGet(route, key)); // expired (or absent): a miss
+            var body = new byte[bodyBytes];
+            bodies.Add(new WeakReference(body));
+            cache.Store(route, key, [], null, body);
+            time.Advance(TimeSpan.FromMinutes(2));
+        }
+
+        return bodies;
+    }
+
+    private static Lattice.Gateway.Auth.KeyHash KeyOf(ResponseCache cache, GatewayRoute route, string text) =>
+        cache.KeyOf(route, "POST", "/v1/sentiment", "key:1", new HeaderDictionary(), System.Text.Encoding.UTF8.GetBytes($"{{\"text\":\"{text}\"}}"));
+
+    private static GatewayRoute CacheRoute(TimeSpan ttl) => new()
+    {
+        Id = "sentiment",
+        PathPrefix = "/api/sentiment",
+        UpstreamPathPrefix = "/v1/sentiment",
+        Service = "sentiment",
+        RequiredScope = null,
+        Timeout = TimeSpan.FromSeconds(30),
+        MaxRequestBodyBytes = 1024 * 1024,
+        Cache = true,
+        CacheTtl = ttl,
+        Cluster = new UpstreamCluster("sentiment", static (_, address) => new Replica(address)),
+        ActivityName = "gateway.upstream sentiment",
+    };
 }
