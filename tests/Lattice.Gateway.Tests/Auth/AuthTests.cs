@@ -474,31 +474,4 @@ public sealed class AuthTests
         public Task<bool> TrySetMarkerAsync(string name, string value, CancellationToken cancellationToken) =>
             inner.TrySetMarkerAsync(name, value, cancellationToken);
     }
-
-    /// <summary>HS256 tokens with scope predict:* from issuer https://login.example for audience lattice, and a validator that trusts their key.</summary>
-    private sealed class SignedTokens
-    {
-        private readonly byte[] _secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-
-        public JwtValidator Validator()
-        {
-            var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
-            options.Value.Jwt.Issuer = "https://login.example";
-            options.Value.Jwt.Audience = "lattice";
-            options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(_secret));
-            return new JwtValidator(options, TimeProvider.System);
-        }
-
-        /// <summary>A token with exactly the given times (none added by the handler) and claims.</summary>
-        public string Create(DateTime? notBefore, DateTime? expires, params Claim[] claims) =>
-            new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-            {
-                Issuer = "https://login.example",
-                Audience = "lattice",
-                Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), .. claims]),
-                NotBefore = notBefore,
-                Expires = expires,
-                SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_secret), SecurityAlgorithms.HmacSha256),
-            });
-    }
 }

@@ -1,9 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Claims;
 using System.Text.Json;
+using Lattice.Gateway.Auth;
+using Lattice.Gateway.RateLimiting;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lattice.Gateway.Tests.RateLimiting;
 
@@ -57,6 +61,83 @@ public sealed class RateLimitingTests
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), second.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task RateLimit_BucketsOfCallersIdleForAnHour_AreDropped()
+    {
+        var time = new ManualTimeProvider();
+        var tokens = new SignedTokens();
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/s", () => "ok"));
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/v1/s", [upstream.BaseAddress], scope: null)
+            .With(tokens.Settings())
+            .With("Lattice:Gateway:RateLimit:PermitsPerSecond", "10")
+            .With("Lattice:Gateway:RateLimit:Burst", "20");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient();
+        var limiter = sut.Services.GetRequiredService<GatewayRateLimiter>();
+
+        async Task CallAsUsersAsync(int first, int count)
+        {
+            for (var i = first; i < first + count; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/s");
+                var expires = time.GetUtcNow().UtcDateTime.AddMinutes(5);
+                request.Headers.Authorization = new("Bearer", tokens.Create(null, expires, new Claim("sub", $"user-{i}")));
+                Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request, Ct)).StatusCode);
+            }
+        }
+
+        // One bucket per JWT subject. An hour later each of them is full again (2 s refill a burst of 20 at 10/s): it
+        // holds nothing a new bucket would not, and 100 other users come.
+        await CallAsUsersAsync(0, 100);
+        var afterFirstWave = limiter.BucketCount;
+        time.Advance(TimeSpan.FromHours(1));
+        await CallAsUsersAsync(100, 100);
+
+        // Before: one bucket per caller ever seen, idle or not (200 here).
+        Assert.Equal(100, afterFirstWave);
+        Assert.Equal(100, limiter.BucketCount);
+    }
+
+    [Fact]
+    public async Task RateLimit_BucketsDroppedWhileTheirKeyIsCached_GiveTheCallerNoExtraRequests()
+    {
+        var time = new ManualTimeProvider();
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/s", () => "ok"));
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/v1/s", [upstream.BaseAddress], scope: null)
+            .With("Lattice:Gateway:Auth:KeyCacheDuration", "01:00:00");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        var keys = sut.Services.GetRequiredService<ApiKeyService>();
+        using var client = sut.CreateClient(await sut.CreateKeyAsync(["predict:s"], permitsPerSecond: 0.001, burst: 2));
+        var (other, _) = await keys.CreateAsync("other", ["predict:s"], null, null, null, Ct);
+        async Task<HttpStatusCode[]> CallAsync(int times)
+        {
+            var statuses = new HttpStatusCode[times];
+            for (var i = 0; i < times; i++)
+            {
+                statuses[i] = (await client.GetAsync("/api/s", Ct)).StatusCode;
+            }
+
+            return statuses;
+        }
+
+        // A token per 1000 s. Exhausted, then two minutes on: 0.12 tokens back, not full, so the sweeps keep the bucket.
+        var exhausted = await CallAsync(3);
+        time.Advance(TimeSpan.FromMinutes(2));
+        var stillExhausted = await CallAsync(1);
+
+        // Forty minutes on it is full and dropped, though the key's cached principal still holds it: it must move to
+        // a new bucket rather than keep the old one beside it, or the next principal of the key would get a second burst.
+        time.Advance(TimeSpan.FromMinutes(40));
+        var refilled = await CallAsync(3);
+        await keys.RevokeAsync(other.Id, Ct); // forgets every cached key: the next request makes a new principal
+        var afterNewPrincipal = await CallAsync(1);
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], exhausted);
+        Assert.Equal([HttpStatusCode.TooManyRequests], stillExhausted);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], refilled);
+        Assert.Equal([HttpStatusCode.TooManyRequests], afterNewPrincipal);
     }
 
     [Fact]

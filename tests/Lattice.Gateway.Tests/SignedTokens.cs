@@ -1,0 +1,44 @@
+using System.Security.Claims;
+using Lattice.Gateway.Auth;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Lattice.Gateway.Tests;
+
+/// <summary>
+/// HS256 tokens with scope predict:* from issuer https://login.example for audience lattice, and a validator (or a
+/// gateway's settings) that trusts their key.
+/// </summary>
+internal sealed class SignedTokens
+{
+    private readonly byte[] _secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    public JwtValidator Validator()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new AuthOptions());
+        options.Value.Jwt.Issuer = "https://login.example";
+        options.Value.Jwt.Audience = "lattice";
+        options.Value.Jwt.SigningKeys.Add(Convert.ToBase64String(_secret));
+        return new JwtValidator(options, TimeProvider.System);
+    }
+
+    /// <summary>The gateway settings that make it accept these tokens.</summary>
+    public Dictionary<string, string?> Settings() => new()
+    {
+        ["Lattice:Gateway:Auth:Jwt:Issuer"] = "https://login.example",
+        ["Lattice:Gateway:Auth:Jwt:Audience"] = "lattice",
+        ["Lattice:Gateway:Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(_secret),
+    };
+
+    /// <summary>A token with exactly the given times (none added by the handler) and claims.</summary>
+    public string Create(DateTime? notBefore, DateTime? expires, params Claim[] claims) =>
+        new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://login.example",
+            Audience = "lattice",
+            Subject = new ClaimsIdentity([new Claim("scope", "predict:*"), .. claims]),
+            NotBefore = notBefore,
+            Expires = expires,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_secret), SecurityAlgorithms.HmacSha256),
+        });
+}
