@@ -20,6 +20,12 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
     // Bumped by every invalidation: a lookup that read the store before one must not cache what it read.
     private long _generation;
 
+    /// <summary>Keys in the cache (takes every lock of the dictionary: for tests and diagnostics).</summary>
+    internal int CachedKeys => _cache.Count;
+
+    /// <summary>The count that decides when the cache is dropped; <see cref="CachedKeys"/> when nothing races it.</summary>
+    internal int CountedKeys => Volatile.Read(ref _cachedCount);
+
     public ValueTask<AuthResult> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var headers = request.Headers;
@@ -111,12 +117,7 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
         var entry = new CachedKey(record, principal, now.UtcTicks);
         if (Interlocked.Read(ref _generation) == generation)
         {
-            if (Interlocked.Increment(ref _cachedCount) > MaxCachedKeys)
-            {
-                Clear();
-            }
-
-            _cache[hash] = entry;
+            Store(hash, entry);
 
             // An invalidation between the check above and the store: it may have missed this entry, so take it back.
             // (Interlocked.Read is a full fence: the entry is visible before the generation is read again, as the
@@ -130,6 +131,34 @@ internal sealed class GatewayAuthenticator(IApiKeyStore store, JwtValidator jwt,
 
         // The request under way is judged by what it read; only later ones must see the change.
         return Check(entry, now);
+    }
+
+    /// <summary>Caches an entry; only a new key counts towards the limit, a refresh replaces its entry in place.</summary>
+    private void Store(KeyHash hash, CachedKey entry)
+    {
+        while (true)
+        {
+            if (_cache.TryGetValue(hash, out var previous))
+            {
+                if (_cache.TryUpdate(hash, entry, previous))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                if (Volatile.Read(ref _cachedCount) >= MaxCachedKeys)
+                {
+                    Clear();
+                }
+
+                if (_cache.TryAdd(hash, entry))
+                {
+                    Interlocked.Increment(ref _cachedCount);
+                    return;
+                }
+            }
+        }
     }
 
     private static AuthResult Check(CachedKey cached, DateTimeOffset now)

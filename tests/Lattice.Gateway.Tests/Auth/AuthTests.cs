@@ -213,6 +213,28 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task KeyCache_OneKeyRefreshedManyTimes_CountsAsOneEntry()
+    {
+        var time = new ManualTimeProvider();
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/v1/s", () => "ok"));
+        var settings = GatewayHost.Route("s", "/api/s", "s", "/v1/s", [upstream.BaseAddress], scope: null)
+            .With("Lattice:Gateway:Auth:KeyCacheDuration", "00:00:01");
+        await using var sut = await GatewayHost.StartAsync(settings, time);
+        using var client = sut.CreateClient(await sut.CreateKeyAsync(["predict:s"]));
+        var authenticator = sut.Services.GetRequiredService<GatewayAuthenticator>();
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/s", Ct)).StatusCode);
+            time.Advance(TimeSpan.FromSeconds(2)); // the entry is stale: the next request reads the store again
+        }
+
+        // The count decides when the whole cache is dropped (past 100,000): it must count entries, not refreshes.
+        Assert.Equal(1, authenticator.CachedKeys);
+        Assert.Equal(1, authenticator.CountedKeys);
+    }
+
+    [Fact]
     public async Task KeysApi_NonAdminOrNoKey_Returns403Or401()
     {
         var (upstream, sut) = await StartAsync();
