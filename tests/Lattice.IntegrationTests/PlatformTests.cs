@@ -70,6 +70,14 @@ public sealed class PlatformTests
         Assert.Empty(Degraded(complete));
         Assert.Equal("en", complete.GetProperty("output").GetProperty("language").GetString());
         Assert.False(string.IsNullOrEmpty(complete.GetProperty("output").GetProperty("reply").GetString()));
+        // A compressed body passes the gateway as it came and is decoded by the service (or orchestrator) behind it.
+        foreach (var path in new[] { "api/sentiment/v1/sentiment", "api/pipelines/support-triage" })
+        {
+            using var gzip = Lattice.Testing.CompressedBody.Json("""{"text": "The support team was wonderful"}""", ["gzip"]);
+            var compressed = await client.PostAsync(path, gzip, ct);
+            Assert.True(compressed.StatusCode == HttpStatusCode.OK, $"{path}: {(int)compressed.StatusCode} {await compressed.Content.ReadAsStringAsync(ct)}");
+        }
+
         using (var anonymous = new HttpClient { BaseAddress = platform.Gateway })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("api/pipelines/support-triage", Message, ct)).StatusCode);
