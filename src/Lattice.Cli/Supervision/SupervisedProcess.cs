@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using Lattice.Cli.Platform;
 
@@ -91,8 +90,10 @@ internal sealed class SupervisedProcess(
             {
                 process = Start();
             }
-            catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Win32Exception (exec failed) and InvalidOperationException are the documented ones; anything else (an
+                // IOException when the system is out of file descriptors for the pipes) must not end supervision either.
                 logs.Supervisor($"{replica.DisplayName}: could not start: {e.Message}");
                 lock (_lock)
                 {
