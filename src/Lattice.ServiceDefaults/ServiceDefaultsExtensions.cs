@@ -8,6 +8,7 @@ using Lattice.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -88,12 +89,16 @@ public static class ServiceDefaultsExtensions
 
     private static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(MetricsPath, async (HttpContext context, PrometheusScraper scraper, IOptions<TelemetryOptions> options) =>
+        endpoints.MapGet(MetricsPath, async Task<Results<ContentHttpResult, ProblemHttpResult>> (HttpContext context, PrometheusScraper scraper, IOptions<TelemetryOptions> options) =>
         {
             var text = await scraper.ScrapeAsync(options.Value.ScrapeTimeout, context.RequestAborted);
-            context.Response.ContentType = PrometheusScraper.ContentType;
             context.Response.Headers.CacheControl = "no-store";
-            await context.Response.WriteAsync(text, context.RequestAborted);
+            return text is null
+                ? TypedResults.Problem(
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    type: ProblemTypes.ServiceUnavailable,
+                    detail: "Metric collection did not finish within the scrape timeout.")
+                : TypedResults.Text(text, PrometheusScraper.ContentType);
         }).AllowAnonymous().ExcludeFromDescription().WithName("Metrics");
         return endpoints;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using Lattice.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -170,5 +171,44 @@ public sealed class MetricsEndpointTests
         using var client = app.CreateClient();
         (await client.GetAsync("/count", ct)).EnsureSuccessStatusCode();
         return await client.GetStringAsync("/metrics", ct);
+    }
+
+    [Fact]
+    public async Task Metrics_CollectionStuck_ScrapesAnswer503AndRecoverOnceItEnds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var app = await TestApps.StartAsync(
+            a => a.Services.GetRequiredService<IMeterFactory>().Create("Lattice.Tests.Stuck").CreateObservableGauge("lattice.test.stuck", () =>
+            {
+                // An observable callback that blocks (a lock, a slow read) holds up the whole collection.
+                entered.TrySetResult();
+                release.Wait(TimeSpan.FromSeconds(60));
+                return 1;
+            }),
+            settings: new Dictionary<string, string?> { ["Lattice:Telemetry:ScrapeTimeout"] = "00:00:00.200" });
+        try
+        {
+            using var client = app.CreateClient();
+            var first = client.GetAsync("/metrics", ct);
+            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+            // The bounds only catch a hang: both scrapes are due back after the 200 ms scrape timeout.
+            using var second = await client.GetAsync("/metrics", ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            using var firstResponse = await first.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, firstResponse.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+            Assert.Equal("application/problem+json", second.Content.Headers.ContentType?.MediaType);
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        using var after = await app.CreateClient().GetAsync("/metrics", ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Contains("lattice_test_stuck 1", await after.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
     }
 }
