@@ -108,7 +108,7 @@ internal sealed class RetryHandler : DelegatingHandler
         }
 
         var request = context.Properties.GetValue(RequestKey, null!);
-        var safe = request is not null && request.IsSafeToRetry();
+        var safe = request is not null && request.IsSafeToRetry() && CanSendAgain(request.Content);
         return outcome.Exception switch
         {
             // Nothing reached the upstream: repeating cannot duplicate an effect.
@@ -120,6 +120,19 @@ internal sealed class RetryHandler : DelegatingHandler
             _ => false,
         };
     }
+
+    /// <summary>
+    /// Whether a body that may have been sent can be sent again. Another attempt reuses the request's content, and a
+    /// stream read once (a <see cref="StreamContent"/> over a forwarded body) fails the retry with "already consumed"
+    /// instead of passing the upstream's answer on. Only content types that render the same bytes each time qualify;
+    /// a <see cref="StreamContent"/> does not say whether its stream can seek, so it never does.
+    /// </summary>
+    internal static bool CanSendAgain(HttpContent? content) => content switch
+    {
+        null or ByteArrayContent or ReadOnlyMemoryContent or System.Net.Http.Json.JsonContent => true,
+        MultipartContent parts => parts.All(CanSendAgain),
+        _ => false,
+    };
 
     private static string ReasonOf(Outcome<HttpResponseMessage> outcome) =>
         outcome.Exception?.GetType().Name ?? ((int)outcome.Result!.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -177,6 +177,35 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task Post_MarkedSafeWithABodyThatCannotBeSentTwice_PassesTheFailureOnWithoutRetrying()
+    {
+        var (upstream, caller, behaviour) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = caller;
+        behaviour.FailuresLeft = 1;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "http://flaky/work")
+        {
+            Content = new StreamContent(new ForwardOnlyStream("{}"u8.ToArray())),
+        };
+        request.MarkSafeToRetry();
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        // A retry would find the stream already read: the caller must get the upstream's answer, not that error.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, behaviour.Calls);
+    }
+
+    /// <summary>A request body read once from its source, like a proxied request's body.</summary>
+    private sealed class ForwardOnlyStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Seek(long offset, SeekOrigin loc) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public async Task Breaker_UpstreamKeepsFailing_OpensThenClosesAfterRecovery()
     {
         var (upstream, caller, behaviour) = await StartAsync(new Dictionary<string, string?>
