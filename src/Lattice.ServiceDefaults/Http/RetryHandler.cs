@@ -14,7 +14,7 @@ namespace Lattice.ServiceDefaults.Http;
 /// </summary>
 /// <remarks>
 /// The deadline has no timer of its own: each attempt's timeout (in <see cref="CircuitBreakerHandler"/>) is cut to
-/// what is left of it, and retry delays stop at it. A separate total-timeout timer due at the same moment as the last
+/// what is left of it, and a retry whose delay would reach it is not made (the last outcome is passed on). A separate total-timeout timer due at the same moment as the last
 /// attempt's would race it, and when the total won, the breaker saw a plain cancellation instead of a timeout and
 /// did not count it: an upstream that never answered a caller whose attempt and total timeouts are equal (the
 /// orchestrator's steps) never opened its circuit.
@@ -22,6 +22,7 @@ namespace Lattice.ServiceDefaults.Http;
 internal sealed class RetryHandler : DelegatingHandler
 {
     internal static readonly ResiliencePropertyKey<HttpRequestMessage> RequestKey = new("Lattice.Request");
+    private static readonly ResiliencePropertyKey<TimeSpan> DelayKey = new("Lattice.RetryDelay");
 
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly HttpResilienceOptions _settings;
@@ -36,10 +37,8 @@ internal sealed class RetryHandler : DelegatingHandler
             {
                 Name = "retry",
                 MaxRetryAttempts = Math.Max(1, settings.MaxRetryAttempts),
-                ShouldHandle = args => ValueTask.FromResult(
-                    settings.MaxRetryAttempts > 0 && ShouldRetry(args.Outcome, args.Context, settings.MaxRetryAfter, TimeLeft(args.Context))),
-                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
-                    Delay(args.AttemptNumber, args.Outcome.Result, settings, TimeLeft(args.Context))),
+                ShouldHandle = args => ValueTask.FromResult(settings.MaxRetryAttempts > 0 && ShouldRetryAfterDelay(args.Outcome, args.Context, args.AttemptNumber)),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(args.Context.Properties.GetValue(DelayKey, TimeSpan.Zero)),
                 OnRetry = args =>
                 {
                     var request = args.Context.Properties.GetValue(RequestKey, null!);
@@ -86,6 +85,24 @@ internal sealed class RetryHandler : DelegatingHandler
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>
+    /// Whether to retry, and after which delay (kept for the delay generator): only when the delay ends before the
+    /// call's deadline. A delay cut to the deadline started no attempt after it and turned the upstream's answer (or
+    /// an open circuit) into a timeout of the whole call, after waiting out the rest of it.
+    /// </summary>
+    private bool ShouldRetryAfterDelay(Outcome<HttpResponseMessage> outcome, ResilienceContext context, int attempt)
+    {
+        var timeLeft = TimeLeft(context);
+        if (!ShouldRetry(outcome, context, _settings.MaxRetryAfter, timeLeft))
+        {
+            return false;
+        }
+
+        var delay = Delay(attempt, outcome.Result, _settings);
+        context.Properties.Set(DelayKey, delay);
+        return delay < timeLeft;
     }
 
     private TimeSpan TimeLeft(ResilienceContext context) =>
@@ -153,17 +170,13 @@ internal sealed class RetryHandler : DelegatingHandler
         return retryAfter is null || retryAfter <= maxRetryAfter;
     }
 
-    /// <summary>
-    /// The upstream's Retry-After, else exponential backoff from the base delay with jitter (x0.5 to x1.5),
-    /// never past the call's deadline (some time is left: <see cref="ShouldRetry"/> said so).
-    /// </summary>
-    private static TimeSpan Delay(int attempt, HttpResponseMessage? response, HttpResilienceOptions settings, TimeSpan timeLeft)
+    /// <summary>The upstream's Retry-After, else exponential backoff from the base delay with jitter (x0.5 to x1.5).</summary>
+    private static TimeSpan Delay(int attempt, HttpResponseMessage? response, HttpResilienceOptions settings)
     {
         var retryAfter = response is null ? null : RetryAfterOf(response);
-        var delay = retryAfter is { } asked && asked <= settings.MaxRetryAfter
+        return retryAfter is { } asked && asked <= settings.MaxRetryAfter
             ? asked
             : settings.RetryBaseDelay * (Math.Pow(2, Math.Min(attempt, 16)) * (0.5 + Random.Shared.NextDouble()));
-        return delay < timeLeft ? delay : timeLeft;
     }
 
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response)

@@ -347,6 +347,29 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task Backoff_LongerThanTheCallHasLeft_AnswerPassedOnInsteadOfATimeout()
+    {
+        // The backoff (at least 30 s from a 1 min base) cannot fit in the call's 500 ms: waiting out the rest of the
+        // call to start no attempt, and answering a timeout, loses the upstream's answer.
+        var (upstream, caller, behaviour) = await StartAsync(new Dictionary<string, string?>
+        {
+            ["Lattice:Http:Resilience:RetryBaseDelay"] = "00:01:00",
+        });
+        await using var _ = upstream;
+        await using var __ = caller;
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+        await WarmAsync(client, "flaky");
+        behaviour.FailuresLeft = 1;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://flaky/work")
+            .WithTimeouts(attemptTimeout: TimeSpan.FromMilliseconds(500), totalTimeout: TimeSpan.FromMilliseconds(500));
+
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(1, behaviour.Calls);
+    }
+
+    [Fact]
     public async Task Options_TotalTimeoutShorterThanAttempt_FailsAtStart()
     {
         var error = await Assert.ThrowsAnyAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestApps.StartAsync(
