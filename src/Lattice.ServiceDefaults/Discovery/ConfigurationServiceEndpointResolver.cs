@@ -14,14 +14,17 @@ public sealed class ConfigurationServiceEndpointResolver : IServiceEndpointResol
     public const string SectionName = "Services";
 
     private readonly IConfiguration _configuration;
-    private readonly ConcurrentDictionary<string, IReadOnlyList<Uri>> _cache = new(StringComparer.OrdinalIgnoreCase);
+    // A reload replaces the cache rather than clearing it: a read that had the old value when the reload came stores
+    // it in the cache it started with, which is dropped. With Clear, it stored the old addresses after the clear, and
+    // they stayed until the next reload.
+    private volatile ConcurrentDictionary<string, IReadOnlyList<Uri>> _cache = NewCache();
     private readonly IDisposable _reloadRegistration;
 
     public ConfigurationServiceEndpointResolver(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         _configuration = configuration;
-        _reloadRegistration = ChangeToken.OnChange(configuration.GetReloadToken, _cache.Clear);
+        _reloadRegistration = ChangeToken.OnChange(configuration.GetReloadToken, () => _cache = NewCache());
     }
 
     public ValueTask<IReadOnlyList<Uri>> ResolveAsync(string serviceName, CancellationToken cancellationToken)
@@ -31,6 +34,8 @@ public sealed class ConfigurationServiceEndpointResolver : IServiceEndpointResol
     }
 
     public void Dispose() => _reloadRegistration.Dispose();
+
+    private static ConcurrentDictionary<string, IReadOnlyList<Uri>> NewCache() => new(StringComparer.OrdinalIgnoreCase);
 
     private static IReadOnlyList<Uri> Read(string serviceName, IConfiguration configuration)
     {

@@ -46,6 +46,61 @@ public sealed class ServiceDiscoveryTests
     }
 
     [Fact]
+    public async Task Resolve_ConfigurationReloadsDuringARead_NextResolveSeesTheNewAddresses()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var source = new GatedSource();
+        source.Provider.Set("Services:x:Urls", "http://old:1");
+        var configuration = new ConfigurationBuilder().Add(source).Build();
+        using var sut = new ConfigurationServiceEndpointResolver(configuration);
+        source.Provider.HoldNextRead = true;
+
+        // A read that has the old value when the reload happens must not leave it cached after the reload.
+        var racing = Task.Run(() => sut.ResolveAsync("x", ct).AsTask(), ct);
+        await source.Provider.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        source.Provider.Set("Services:x:Urls", "http://new:1");
+        source.Provider.Reload();
+        source.Provider.Release.Set();
+        await racing.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        var endpoints = await sut.ResolveAsync("x", ct);
+
+        Assert.Equal(new Uri("http://new:1"), Assert.Single(endpoints));
+    }
+
+    /// <summary>A configuration source whose next read of a value stops, having read it, until the test lets it go.</summary>
+    private sealed class GatedSource : IConfigurationSource
+    {
+        public GatedProvider Provider { get; } = new();
+
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => Provider;
+    }
+
+    private sealed class GatedProvider : ConfigurationProvider
+    {
+        public volatile bool HoldNextRead;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public void Reload() => OnReload();
+
+        public override bool TryGet(string key, out string? value)
+        {
+            var found = base.TryGet(key, out value);
+            if (found && HoldNextRead)
+            {
+                HoldNextRead = false;
+                Entered.TrySetResult();
+                Release.Wait(TimeSpan.FromSeconds(60));
+            }
+
+            return found;
+        }
+    }
+
+    [Fact]
     public async Task Resolve_NotAnHttpAddress_FailsWithTheKeyInTheMessage()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Services:x:Urls"] = "ftp://nope" }).Build();
