@@ -133,8 +133,12 @@ internal sealed class JsonLineConsoleFormatter(IOptionsMonitor<ConsoleFormatterO
             case bool b:
                 writer.WriteBoolean(key, b);
                 break;
-            case int or long or short or byte or uint or ulong or ushort or sbyte:
+            case int or long or short or byte or uint or ushort or sbyte:
                 writer.WriteNumber(key, Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case ulong u:
+                // Not through Int64: past long.MaxValue that threw, at the log call.
+                writer.WriteNumber(key, u);
                 break;
             case double d when double.IsFinite(d):
                 writer.WriteNumber(key, d);

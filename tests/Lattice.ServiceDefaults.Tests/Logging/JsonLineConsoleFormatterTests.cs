@@ -53,6 +53,26 @@ public sealed class JsonLineConsoleFormatterTests
     }
 
     [Fact]
+    public void Write_UnsignedValueAboveLongMax_WritesTheNumberInsteadOfThrowing()
+    {
+        // A ulong past long.MaxValue (a hash, an id) made the formatter throw at the log call, failing the caller.
+        var sut = new JsonLineConsoleFormatter(new StaticOptions(new ConsoleFormatterOptions()));
+        var state = new List<KeyValuePair<string, object?>>
+        {
+            new("KeyHash", ulong.MaxValue),
+            new("{OriginalFormat}", "Cached {KeyHash}"),
+        };
+        var entry = new LogEntry<IReadOnlyList<KeyValuePair<string, object?>>>(
+            LogLevel.Information, "Lattice.Gateway", new EventId(1), state, null, (_, _) => "Cached 18446744073709551615");
+        using var output = new StringWriter();
+
+        sut.Write(entry, null, output);
+
+        var json = JsonDocument.Parse(output.ToString()).RootElement;
+        Assert.Equal(ulong.MaxValue, json.GetProperty("KeyHash").GetUInt64());
+    }
+
+    [Fact]
     public void Write_Exception_IsOneLineEvenWithMultilineStackTrace()
     {
         var sut = new JsonLineConsoleFormatter(new StaticOptions(new ConsoleFormatterOptions()));
