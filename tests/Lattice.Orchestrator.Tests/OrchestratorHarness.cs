@@ -24,12 +24,16 @@ internal sealed class OrchestratorHarness : IAsyncDisposable
 
     public KestrelApp? Orchestrator { get; private set; }
 
-    public static async Task<OrchestratorHarness> StartAsync(string pipelineYaml, params string[] services)
+    public static Task<OrchestratorHarness> StartAsync(string pipelineYaml, params string[] services) =>
+        StartAsync(pipelineYaml, new Dictionary<string, string?>(), services);
+
+    /// <summary>As above, with more orchestrator settings (e.g. <c>HttpResilience:*</c>).</summary>
+    public static async Task<OrchestratorHarness> StartAsync(string pipelineYaml, IReadOnlyDictionary<string, string?> extraSettings, params string[] services)
     {
         var harness = new OrchestratorHarness();
         try
         {
-            var settings = new Dictionary<string, string?> { ["Orchestrator:PipelinesPath"] = harness._folder };
+            var settings = new Dictionary<string, string?>(extraSettings) { ["Orchestrator:PipelinesPath"] = harness._folder };
             foreach (var service in services)
             {
                 var app = await harness.StartServiceAsync(service);

@@ -84,7 +84,7 @@ internal sealed class UpstreamCircuitBreakers
                     SamplingDuration = _options.BreakerSamplingDuration,
                     BreakDuration = _options.BreakerDuration,
                     StateProvider = stateProvider,
-                    ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome)),
+                    ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome, stateProvider.CircuitState == CircuitState.HalfOpen)),
                     OnOpened = _ => Report(context.PipelineKey, "open"),
                     OnHalfOpened = _ => Report(context.PipelineKey, "half-open"),
                     OnClosed = _ => Report(context.PipelineKey, "closed"),
@@ -122,9 +122,13 @@ internal sealed class UpstreamCircuitBreakers
 
     // 4xx are the caller's fault and 429 is the upstream pacing us: neither says the upstream is unhealthy.
     // 502 and 504 say a hop behind the upstream failed, 501 is a missing feature: not counted either.
-    private static bool IsUpstreamFailure(Outcome<HttpResponseMessage> outcome) => outcome.Exception switch
+    // A half-open probe the caller cancelled (the attempt's own timeout is a TimeoutRejectedException) counts as a
+    // failure: it proved nothing, and Polly 8 closes a half-open circuit on any outcome not called a failure, which
+    // sent every caller back to a hung upstream. The circuit opens again and probes after another break.
+    private static bool IsUpstreamFailure(Outcome<HttpResponseMessage> outcome, bool halfOpen) => outcome.Exception switch
     {
         HttpRequestException or TimeoutRejectedException => true,
+        OperationCanceledException => halfOpen,
         null => outcome.Result!.StatusCode >= HttpStatusCode.InternalServerError
             && outcome.Result.StatusCode is not (HttpStatusCode.NotImplemented or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout),
         _ => false,

@@ -394,6 +394,77 @@ public sealed class PipelineRunTests
     }
 
     [Fact]
+    public async Task Run_ClientHangsUpDuringHalfOpenProbe_CircuitDoesNotClose()
+    {
+        // A half-open probe that the run abandons (here the client hung up; a failed required sibling does the same)
+        // proves nothing about the service. Polly 8 closes a half-open circuit on any outcome ShouldHandle does not
+        // call a failure, a cancellation included: the circuit closed and every later run waited on the hung service.
+        const string yaml = """
+            name: triage
+            deadline: 1m
+            steps:
+              - id: sentiment
+                service: sentiment
+                timeout: 30s
+                required: false
+                fallback: { label: unknown }
+            """;
+        var settings = new Dictionary<string, string?>
+        {
+            ["Lattice:Http:Resilience:BreakerMinimumThroughput"] = "2",
+            ["Lattice:Http:Resilience:BreakerDuration"] = "00:00:00.5",
+        };
+        await using var harness = await OrchestratorHarness.StartAsync(yaml, settings, "sentiment");
+        using var client = harness.CreateClient();
+
+        // Open the circuit with 5xx answers.
+        harness.Behaviours["sentiment"] = (_, _) => Task.FromResult(Results.StatusCode(StatusCodes.Status500InternalServerError));
+        string? error = null;
+        for (var i = 0; i < 30 && error?.Contains("circuit open", StringComparison.Ordinal) != true; i++)
+        {
+            error = Step(await RunAsync(harness, new { }, HttpStatusCode.OK), "sentiment").GetProperty("error").GetString();
+        }
+
+        Assert.Contains("circuit open", error, StringComparison.Ordinal);
+
+        // The service now hangs; run until a call reaches it (the half-open probe), then hang up.
+        var probeStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var probeAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Behaviours["sentiment"] = HangUntilCancelled(probeStarted, probeAborted);
+        for (var i = 0; i < 1000 && !probeStarted.Task.IsCompleted; i++)
+        {
+            using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            var call = client.PostAsJsonAsync("/v1/pipelines/triage", new { }, hangUp.Token);
+            if (await Task.WhenAny(call, probeStarted.Task) == probeStarted.Task)
+            {
+                await hangUp.CancelAsync();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+            }
+            else
+            {
+                (await call).Dispose(); // refused while open ("circuit open"): try again once the break has passed
+            }
+        }
+
+        Assert.True(probeStarted.Task.IsCompleted, "a half-open probe reached the service");
+        await probeAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        // The run ends once the probe's outcome is in the breaker; poll /metrics (a generous bound, only to catch a hang).
+        string metrics;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+        }
+        while (!metrics.Contains("outcome=\"cancelled\"", StringComparison.Ordinal) && DateTime.UtcNow < until
+            && await Task.Delay(50, TestContext.Current.CancellationToken).ContinueWith(_ => true, TaskScheduler.Default));
+
+        var transitions = metrics.Split('\n').Where(l => l.StartsWith("lattice_http_client_circuit_transitions_total{", StringComparison.Ordinal)).ToList();
+        Assert.Contains(transitions, l => l.Contains("state=\"half-open\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(transitions, l => l.Contains("state=\"closed\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task StepClient_HasNoTimeoutOfItsOwn_StepTimeoutsBoundEveryCall()
     {
         // HttpClient's default 100 s timeout would cut a step of a long pipeline with an unexpected cancellation.
