@@ -1,8 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Registry;
 using Polly.Timeout;
 
 namespace Lattice.ServiceDefaults.Http;
@@ -16,16 +16,42 @@ internal sealed class CircuitBreakerHandler(UpstreamCircuitBreakers breakers) : 
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var pipeline = breakers.For(request.RequestUri!);
+        var upstream = breakers.For(request.RequestUri!);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         // The attempt timeout reads the request's own override (HttpRequestResilience.AttemptTimeoutKey).
         context.Properties.Set(RetryHandler.RequestKey, request);
         try
         {
-            return await pipeline.ExecuteAsync(
-                static async (ctx, state) => await state.Handler.SendCore(state.Request, ctx.CancellationToken),
-                context,
-                (Handler: this, Request: request));
+            if (upstream.State.CircuitState != CircuitState.Closed)
+            {
+                // Open: refused. Half-open: this attempt may be the probe (see UpstreamCircuitBreakers.IsUpstreamFailure).
+                return await upstream.Breaker.ExecuteAsync(
+                    static async (ctx, state) => await state.Breakers.AttemptAsync(state.Handler, state.Request, ctx),
+                    context,
+                    (Handler: this, Request: request, Breakers: breakers));
+            }
+
+            // Closed: the attempt runs beside the breaker and only a verdict is fed to it. Polly 8 has no neutral
+            // outcome: an attempt the caller cancelled (it stopped waiting) would count as a success and dilute the
+            // failure ratio, although it says nothing about the upstream.
+            var outcome = await breakers.AttemptOutcomeAsync(this, request, context);
+            if (!IsCancelledByCaller(outcome) && upstream.State.CircuitState == CircuitState.Closed)
+            {
+                // A circuit that opened meanwhile refuses the verdict, as Polly ignores one arriving while open. No token:
+                // the verdict is recorded even when the caller has gone since.
+                var verdict = ResilienceContextPool.Shared.Get(CancellationToken.None);
+                try
+                {
+                    await upstream.Breaker.ExecuteOutcomeAsync(static (_, attempt) => ValueTask.FromResult(attempt), verdict, outcome);
+                }
+                finally
+                {
+                    ResilienceContextPool.Shared.Return(verdict);
+                }
+            }
+
+            outcome.ThrowIfException();
+            return outcome.Result!;
         }
         finally
         {
@@ -33,68 +59,91 @@ internal sealed class CircuitBreakerHandler(UpstreamCircuitBreakers breakers) : 
         }
     }
 
-    private Task<HttpResponseMessage> SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
+    /// <summary>The caller's token ended the attempt (its own timeout is a <see cref="TimeoutRejectedException"/>).</summary>
+    private static bool IsCancelledByCaller(Outcome<HttpResponseMessage> outcome) => outcome.Exception is OperationCanceledException;
+
+    internal Task<HttpResponseMessage> SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
         base.SendAsync(request, cancellationToken);
 }
 
-/// <summary>The process-wide registry of per-authority breaker pipelines, built once per authority.</summary>
+/// <summary>
+/// The process-wide per-authority breakers, built once per authority, and the attempt timeout. The timeout is a pipeline
+/// of its own so that an attempt on a closed circuit can run beside the breaker (see <see cref="CircuitBreakerHandler"/>).
+/// </summary>
 internal sealed class UpstreamCircuitBreakers
 {
-    private readonly ResiliencePipelineRegistry<string> _registry = new();
     private readonly HttpResilienceOptions _options;
     private readonly HttpResilienceTelemetry _telemetry;
     private readonly TimeProvider _timeProvider;
-    private readonly Dictionary<string, CircuitBreakerStateProvider> _states = new(StringComparer.Ordinal);
-    private readonly Lock _statesLock = new();
+    private readonly ConcurrentDictionary<string, Upstream> _upstreams = new(StringComparer.Ordinal);
+    private readonly ResiliencePipeline<HttpResponseMessage> _attemptTimeout;
 
     public UpstreamCircuitBreakers(IOptions<HttpResilienceOptions> options, HttpResilienceTelemetry telemetry, TimeProvider timeProvider)
     {
         _options = options.Value;
         _telemetry = telemetry;
         _timeProvider = timeProvider;
+        _attemptTimeout = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-attempt" }
+            .AddTimeout(new TimeoutStrategyOptions
+            {
+                Name = "attempt-timeout",
+                TimeoutGenerator = args => ValueTask.FromResult(AttemptTimeout(args.Context.Properties.GetValue(RetryHandler.RequestKey, null!))),
+            })
+            .Build();
     }
 
     /// <summary>The breaker state of an upstream, or null when it has not been called yet.</summary>
     public CircuitState? StateOf(Uri upstream)
     {
         ArgumentNullException.ThrowIfNull(upstream);
-        lock (_statesLock)
-        {
-            return _states.TryGetValue(KeyOf(upstream), out var provider) ? provider.CircuitState : null;
-        }
+        return _upstreams.TryGetValue(KeyOf(upstream), out var known) ? known.State.CircuitState : null;
     }
 
-    internal ResiliencePipeline<HttpResponseMessage> For(Uri upstream) =>
-        _registry.GetOrAddPipeline<HttpResponseMessage>(KeyOf(upstream), (builder, context) =>
-        {
-            var stateProvider = new CircuitBreakerStateProvider();
-            lock (_statesLock)
-            {
-                _states[context.PipelineKey] = stateProvider;
-            }
+    /// <summary>One upstream's breaker (without the attempt timeout, see <see cref="AttemptAsync"/>) and its state.</summary>
+    internal sealed record Upstream(ResiliencePipeline<HttpResponseMessage> Breaker, CircuitBreakerStateProvider State);
 
-            builder.Name = "lattice-http-upstream";
-            builder.InstanceName = context.PipelineKey;
-            builder
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
-                {
-                    Name = "circuit-breaker",
-                    FailureRatio = _options.BreakerFailureRatio,
-                    MinimumThroughput = _options.BreakerMinimumThroughput,
-                    SamplingDuration = _options.BreakerSamplingDuration,
-                    BreakDuration = _options.BreakerDuration,
-                    StateProvider = stateProvider,
-                    ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome, stateProvider.CircuitState == CircuitState.HalfOpen)),
-                    OnOpened = _ => Report(context.PipelineKey, "open"),
-                    OnHalfOpened = _ => Report(context.PipelineKey, "half-open"),
-                    OnClosed = _ => Report(context.PipelineKey, "closed"),
-                })
-                .AddTimeout(new TimeoutStrategyOptions
-                {
-                    Name = "attempt-timeout",
-                    TimeoutGenerator = args => ValueTask.FromResult(AttemptTimeout(args.Context.Properties.GetValue(RetryHandler.RequestKey, null!))),
-                });
-        });
+    internal Upstream For(Uri upstream) => _upstreams.GetOrAdd(KeyOf(upstream), static (key, self) => self.Create(key), this);
+
+    private Upstream Create(string key)
+    {
+        var stateProvider = new CircuitBreakerStateProvider();
+        var breaker = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-upstream", InstanceName = key }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                Name = "circuit-breaker",
+                FailureRatio = _options.BreakerFailureRatio,
+                MinimumThroughput = _options.BreakerMinimumThroughput,
+                SamplingDuration = _options.BreakerSamplingDuration,
+                BreakDuration = _options.BreakerDuration,
+                StateProvider = stateProvider,
+                ShouldHandle = args => ValueTask.FromResult(IsUpstreamFailure(args.Outcome, stateProvider.CircuitState == CircuitState.HalfOpen)),
+                OnOpened = _ => Report(key, "open"),
+                OnHalfOpened = _ => Report(key, "half-open"),
+                OnClosed = _ => Report(key, "closed"),
+            })
+            .Build();
+        return new Upstream(breaker, stateProvider);
+    }
+
+    /// <summary>One attempt under its attempt timeout (a <see cref="TimeoutRejectedException"/> when that ends it).</summary>
+    internal ValueTask<HttpResponseMessage> AttemptAsync(CircuitBreakerHandler handler, HttpRequestMessage request, ResilienceContext context) =>
+        _attemptTimeout.ExecuteAsync(
+            static async (ctx, state) => await state.Handler.SendCore(state.Request, ctx.CancellationToken),
+            context,
+            (Handler: handler, Request: request));
+
+    /// <summary><see cref="AttemptAsync"/> as an outcome, its exception included.</summary>
+    internal async ValueTask<Outcome<HttpResponseMessage>> AttemptOutcomeAsync(CircuitBreakerHandler handler, HttpRequestMessage request, ResilienceContext context)
+    {
+        try
+        {
+            return Outcome.FromResult(await AttemptAsync(handler, request, context));
+        }
+        catch (Exception exception)
+        {
+            return Outcome.FromException<HttpResponseMessage>(exception);
+        }
+    }
 
     /// <summary>
     /// The request's attempt timeout (its own, else the options'), cut to what is left of the call's deadline: the

@@ -284,6 +284,42 @@ public sealed class PipelineRunTests
         Assert.Equal("skipped", Step(problem, "sentiment").GetProperty("status").GetString());
     }
 
+    /// <summary>Starts a run, hangs up once its call to <paramref name="service"/> is in flight, and waits until that call is aborted.</summary>
+    private static async Task HangUpDuringStepAsync(OrchestratorHarness harness, HttpClient client, string service)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Behaviours[service] = HangUntilCancelled(started, aborted);
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var call = client.PostAsJsonAsync("/v1/pipelines/triage", new { }, hangUp.Token);
+        await started.Task.WaitAsync(TestContext.Current.CancellationToken);
+        await hangUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>
+    /// Polls /metrics until <paramref name="count"/> runs are counted as cancelled (a run ends just after its aborted
+    /// call; a generous bound, only to catch a hang) and returns the last scrape.
+    /// </summary>
+    private static async Task<string> CancelledRunsAsync(HttpClient client, int count)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+            var cancelled = metrics.Split('\n')
+                .Where(l => l.StartsWith("lattice_pipeline_runs_total{", StringComparison.Ordinal) && l.Contains("outcome=\"cancelled\"", StringComparison.Ordinal))
+                .Sum(l => long.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture));
+            if (cancelled >= count || DateTime.UtcNow > until)
+            {
+                return metrics;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>A service that reports its call, then never answers: its call can only end by being cancelled.</summary>
     private static Func<JsonNode?, CancellationToken, Task<IResult>> HangUntilCancelled(TaskCompletionSource started, TaskCompletionSource cancelled) =>
         async (_, token) =>
@@ -393,28 +429,30 @@ public sealed class PipelineRunTests
         Assert.Equal(callsWhenOpen, Volatile.Read(ref calls));
     }
 
+    /// <summary>One optional step whose call only its run can end (its timeout outlasts any test).</summary>
+    private const string OptionalStepWithLongTimeout = """
+        name: triage
+        deadline: 1m
+        steps:
+          - id: sentiment
+            service: sentiment
+            timeout: 30s
+            required: false
+            fallback: { label: unknown }
+        """;
+
     [Fact]
     public async Task Run_ClientHangsUpDuringHalfOpenProbe_CircuitDoesNotClose()
     {
         // A half-open probe that the run abandons (here the client hung up; a failed required sibling does the same)
         // proves nothing about the service. Polly 8 closes a half-open circuit on any outcome ShouldHandle does not
         // call a failure, a cancellation included: the circuit closed and every later run waited on the hung service.
-        const string yaml = """
-            name: triage
-            deadline: 1m
-            steps:
-              - id: sentiment
-                service: sentiment
-                timeout: 30s
-                required: false
-                fallback: { label: unknown }
-            """;
         var settings = new Dictionary<string, string?>
         {
             ["Lattice:Http:Resilience:BreakerMinimumThroughput"] = "2",
             ["Lattice:Http:Resilience:BreakerDuration"] = "00:00:00.5",
         };
-        await using var harness = await OrchestratorHarness.StartAsync(yaml, settings, "sentiment");
+        await using var harness = await OrchestratorHarness.StartAsync(OptionalStepWithLongTimeout, settings, "sentiment");
         using var client = harness.CreateClient();
 
         // Open the circuit with 5xx answers.
@@ -449,19 +487,51 @@ public sealed class PipelineRunTests
         Assert.True(probeStarted.Task.IsCompleted, "a half-open probe reached the service");
         await probeAborted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
 
-        // The run ends once the probe's outcome is in the breaker; poll /metrics (a generous bound, only to catch a hang).
-        string metrics;
-        var until = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
-        }
-        while (!metrics.Contains("outcome=\"cancelled\"", StringComparison.Ordinal) && DateTime.UtcNow < until
-            && await Task.Delay(50, TestContext.Current.CancellationToken).ContinueWith(_ => true, TaskScheduler.Default));
+        // The run ends once the probe's outcome is in the breaker.
+        var metrics = await CancelledRunsAsync(client, 1);
 
         var transitions = metrics.Split('\n').Where(l => l.StartsWith("lattice_http_client_circuit_transitions_total{", StringComparison.Ordinal)).ToList();
         Assert.Contains(transitions, l => l.Contains("state=\"half-open\"", StringComparison.Ordinal));
         Assert.DoesNotContain(transitions, l => l.Contains("state=\"closed\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_AbandonedCalls_AreNoVerdictOnAClosedCircuit_FailuresStillOpenIt()
+    {
+        // Calls a run stopped waiting for (the client hung up; fail fast and the deadline do the same) say nothing about
+        // the service. Polly 8 counts whatever ShouldHandle does not call a failure as a success, so they diluted the
+        // failure ratio: three hang-ups and two 500s (40 % failures) kept the circuit of a failing service closed.
+        var settings = new Dictionary<string, string?>
+        {
+            ["Lattice:Http:Resilience:MaxRetryAttempts"] = "0",
+            ["Lattice:Http:Resilience:BreakerMinimumThroughput"] = "2",
+            ["Lattice:Http:Resilience:BreakerSamplingDuration"] = "00:05:00",
+            ["Lattice:Http:Resilience:BreakerDuration"] = "00:05:00",
+        };
+        await using var harness = await OrchestratorHarness.StartAsync(OptionalStepWithLongTimeout, settings, "sentiment");
+        using var client = harness.CreateClient();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await HangUpDuringStepAsync(harness, client, "sentiment");
+            await CancelledRunsAsync(client, i); // the call's outcome is with the breaker once the run is counted
+        }
+
+        var calls = 0;
+        harness.Behaviours["sentiment"] = (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(Results.StatusCode(StatusCodes.Status500InternalServerError));
+        };
+        for (var i = 0; i < 2; i++)
+        {
+            var failed = await RunAsync(harness, new { }, HttpStatusCode.OK);
+            Assert.Contains("answered 500", Step(failed, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+
+        var next = await RunAsync(harness, new { }, HttpStatusCode.OK);
+        Assert.Contains("circuit open", Step(next, "sentiment").GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, Volatile.Read(ref calls));
     }
 
     [Fact]
@@ -671,37 +741,16 @@ public sealed class PipelineRunTests
                 fallback: { label: xx }
             """;
         await using var harness = await OrchestratorHarness.StartAsync(yaml, "language");
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        harness.Behaviours["language"] = HangUntilCancelled(started, aborted);
         using var client = harness.CreateClient();
-        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
-        var call = client.PostAsJsonAsync("/v1/pipelines/triage", new { }, hangUp.Token);
-        await started.Task.WaitAsync(TestContext.Current.CancellationToken);
-        await hangUp.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await HangUpDuringStepAsync(harness, client, "language");
 
-        // The run ends just after the step's call is aborted; poll /metrics (a generous bound, only to catch a hang).
-        string metrics;
-        var until = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
-        }
-        while (!metrics.Contains("outcome=\"cancelled\"", StringComparison.Ordinal) && DateTime.UtcNow < until && await Delay());
-
+        // The run ends just after the step's call is aborted.
+        var metrics = await CancelledRunsAsync(client, 1);
         var runs = metrics.Split('\n').Where(l => l.StartsWith("lattice_pipeline_runs_total", StringComparison.Ordinal)).ToList();
         Assert.Contains(runs, l => l.Contains("outcome=\"cancelled\"", StringComparison.Ordinal));
         Assert.DoesNotContain(runs, l => l.Contains("outcome=\"degraded\"", StringComparison.Ordinal) || l.Contains("outcome=\"failed\"", StringComparison.Ordinal));
         Assert.DoesNotContain("lattice_pipeline_step_degraded_total{", metrics, StringComparison.Ordinal);
-
-        static async Task<bool> Delay()
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-            return true;
-        }
     }
 
     [Fact]
