@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Lattice.Orchestrator.Execution;
 using Lattice.Orchestrator.Pipelines;
 using Lattice.ServiceDefaults.Compression;
+using Lattice.ServiceDefaults.Json;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -193,7 +194,7 @@ internal static class PipelineInput
     /// <summary>A string (or a name) anywhere in the input, declared field or not, that is not text: the field named by its path.</summary>
     private static ProblemHttpResult NotText(string where, bool isName)
     {
-        var message = isName ? JsonText.NameNotText : JsonText.NotText;
+        var message = isName ? JsonText.NameNotText : JsonStrings.NotText;
         return Invalid(new Dictionary<string, string[]>(StringComparer.Ordinal) { [where] = [message] }, $"'{where}' {message}.");
     }
 

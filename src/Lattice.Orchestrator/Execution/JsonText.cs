@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Lattice.ServiceDefaults.Json;
 
 namespace Lattice.Orchestrator.Execution;
 
@@ -15,9 +16,7 @@ namespace Lattice.Orchestrator.Execution;
 /// </summary>
 internal static class JsonText
 {
-    public const string NotText = "is not valid Unicode text (invalid UTF-8, or an escaped unpaired surrogate)";
-
-    public const string NameNotText = "is a name that " + NotText;
+    public const string NameNotText = "is a name that " + JsonStrings.NotText;
 
     /// <summary>
     /// Finds the first string or property name in <paramref name="json"/> that is not text. <paramref name="where"/> is

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lattice.ServiceDefaults.Json;
 
 namespace Lattice.Orchestrator.Execution;
 
@@ -22,7 +23,7 @@ internal static class StepAnswer
         var readerOptions = new JsonReaderOptions { MaxDepth = options.MaxDepth, CommentHandling = options.CommentHandling, AllowTrailingCommas = options.AllowTrailingCommas };
         if (!body.Span.IsEmpty && JsonText.TryFindNotText(body.Span, readerOptions, out var where, out var isName))
         {
-            throw new JsonException($"{(where.Length == 0 ? "the answer" : $"'{where}'")} {(isName ? JsonText.NameNotText : JsonText.NotText)}");
+            throw new JsonException($"{(where.Length == 0 ? "the answer" : $"'{where}'")} {(isName ? JsonText.NameNotText : JsonStrings.NotText)}");
         }
 
         return JsonNode.Parse(body.Span, documentOptions: options);
