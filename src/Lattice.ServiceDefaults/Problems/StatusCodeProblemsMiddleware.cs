@@ -54,7 +54,32 @@ internal sealed class StatusCodeProblemsMiddleware(RequestDelegate next, IProble
 
     // JSON whatever the client's Accept says (JsonProblemDetailsService).
     private async Task WriteAsync(HttpContext context) =>
-        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = context.Response.StatusCode } });
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = context.Response.StatusCode, Detail = Detail(context) },
+        });
+
+    /// <summary>
+    /// What the client can do about the answers routing gives on its own: a wrong method (405, with the
+    /// <c>Allow</c> header routing set) or a body of a type the endpoint does not accept (415).
+    /// </summary>
+    internal static string? Detail(HttpContext context)
+    {
+        var request = context.Request;
+        switch (context.Response.StatusCode)
+        {
+            case StatusCodes.Status405MethodNotAllowed:
+                var allow = context.Response.Headers.Allow.ToString();
+                return allow.Length == 0
+                    ? $"{request.Method} is not allowed here."
+                    : $"{request.Method} is not allowed here; allowed: {allow}.";
+            case StatusCodes.Status415UnsupportedMediaType when !string.IsNullOrEmpty(request.ContentType):
+                return $"This endpoint does not accept a body of Content-Type '{request.ContentType}'; its OpenAPI description says which it takes (Lattice's APIs take application/json).";
+            default:
+                return null;
+        }
+    }
 }
 
 /// <summary>Control over the ProblemDetails body that service defaults give a bodiless error answer.</summary>

@@ -17,6 +17,7 @@ public sealed class ProblemDetailsTests
             app.MapGet("/domain", string () => throw new LatticeProblemException(
                 StatusCodes.Status409Conflict, ProblemTypes.Conflict, "Version exists", "Version 3 of sentiment already exists."));
             app.MapPost("/echo", (Payload payload) => payload.Text);
+            app.MapPost("/accepts-json", (HttpContext context) => Results.Ok()).Accepts<Payload>("application/json");
             app.MapGet("/count", (int count) => count);
             app.MapGet("/bare-status", async () =>
             {
@@ -130,7 +131,22 @@ public sealed class ProblemDetailsTests
 
         var response = await client.DeleteAsync("/echo", TestContext.Current.CancellationToken);
 
-        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, ProblemTypes.MethodNotAllowed);
+        var problem = await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, ProblemTypes.MethodNotAllowed);
+        Assert.Equal("DELETE is not allowed here; allowed: POST.", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task BodyOfATypeTheEndpointDoesNotAccept_Returns415ProblemNamingTheType()
+    {
+        await using var app = await StartAsync();
+        using var client = app.CreateClient();
+        using var body = new StringContent("text", System.Text.Encoding.UTF8, "text/plain");
+
+        var response = await client.PostAsync("/accepts-json", body, TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, ProblemTypes.UnsupportedMediaType);
+        Assert.StartsWith("This endpoint does not accept a body of Content-Type 'text/plain; charset=utf-8'",
+            problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
