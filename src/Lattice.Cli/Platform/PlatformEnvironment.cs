@@ -12,6 +12,14 @@ public static class PlatformEnvironment
 {
     public const string SupervisorPidVariable = "LATTICE_SUPERVISOR_PID";
 
+    /// <summary>
+    /// The supervisor's start time in Unix milliseconds: with the pid, it tells the supervisor from a process that took
+    /// its pid over after it died (the children's watchdog would otherwise keep them running under that one).
+    /// </summary>
+    public const string SupervisorStartVariable = "LATTICE_SUPERVISOR_START";
+
+    private static readonly string SupervisorStart = SupervisorStartMilliseconds().ToString(CultureInfo.InvariantCulture);
+
     /// <summary>The runtime's GC mode switch (1 = server GC, 0 = workstation GC).</summary>
     public const string GcServerVariable = "DOTNET_gcServer";
 
@@ -56,6 +64,7 @@ public static class PlatformEnvironment
             ["Lattice__DataFolder"] = plan.DataFolder,
             ["Lattice__Replica"] = replica.Index.ToString(CultureInfo.InvariantCulture),
             [SupervisorPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            [SupervisorStartVariable] = SupervisorStart,
         };
 
         if (component.Kind != ComponentKind.Service)
@@ -97,5 +106,11 @@ public static class PlatformEnvironment
         }
 
         return variables;
+    }
+
+    private static long SupervisorStartMilliseconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return new DateTimeOffset(self.StartTime).ToUnixTimeMilliseconds();
     }
 }

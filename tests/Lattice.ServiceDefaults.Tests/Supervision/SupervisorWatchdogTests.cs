@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lattice.ServiceDefaults.Supervision;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Lattice.ServiceDefaults.Tests.Supervision;
+
+/// <summary>
+/// A process started by <c>lattice up</c> stops itself when its supervisor is gone, also when another process has
+/// taken the supervisor's pid over: the pid and the start time together name the supervisor.
+/// </summary>
+public sealed class SupervisorWatchdogTests
+{
+    private static long OwnStart()
+    {
+        using var self = Process.GetCurrentProcess();
+        return SupervisorWatchdog.StartedUnixMilliseconds(self);
+    }
+
+    [Fact]
+    public void IsSupervisor_SamePidAndStartTime_IsTheSupervisor()
+    {
+        Assert.True(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart()));
+    }
+
+    [Fact]
+    public void IsSupervisor_SamePidButAnotherStartTime_IsAProcessThatTookThePidOver()
+    {
+        Assert.False(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart() - 60_000));
+        Assert.False(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart() + 60_000));
+    }
+
+    [Fact]
+    public void IsSupervisor_WithoutAStartTime_ThePidAloneDecides()
+    {
+        Assert.True(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, null));
+    }
+
+    [Fact]
+    public async Task IsSupervisor_AProcessThatExited_IsGone()
+    {
+        using var exited = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        await exited.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.False(SupervisorWatchdog.IsSupervisor(exited.Id, null));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Watchdog_StopsTheApp_WhenThePidIsNotTheSupervisorsAnyMore(bool otherStartTime)
+    {
+        // This test process stands in for a process that took over the supervisor's pid (wrong start time), or a pid
+        // that is free again (a process that has exited).
+        int pid;
+        if (otherStartTime)
+        {
+            pid = Environment.ProcessId;
+        }
+        else
+        {
+            using var exited = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+            await exited.WaitForExitAsync(TestContext.Current.CancellationToken);
+            pid = exited.Id;
+        }
+
+        await using var app = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
+        {
+            [SupervisorWatchdog.SupervisorPidVariable] = pid.ToString(CultureInfo.InvariantCulture),
+            [SupervisorWatchdog.SupervisorStartVariable] = (OwnStart() - 3_600_000).ToString(CultureInfo.InvariantCulture),
+        });
+        var stopping = new TaskCompletionSource();
+        using var registration = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping.TrySetResult());
+
+        // The watchdog looks once a second; ten seconds is a bound on a busy machine, not a timing claim.
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+    }
+}
