@@ -95,12 +95,13 @@ internal sealed class RetryHandler : DelegatingHandler
     private bool ShouldRetryAfterDelay(Outcome<HttpResponseMessage> outcome, ResilienceContext context, int attempt)
     {
         var timeLeft = TimeLeft(context);
-        if (!ShouldRetry(outcome, context, _settings.MaxRetryAfter, timeLeft))
+        var now = _timeProvider.GetUtcNow(); // a Retry-After date is read against this service's clock
+        if (!ShouldRetry(outcome, context, _settings.MaxRetryAfter, timeLeft, now))
         {
             return false;
         }
 
-        var delay = Delay(attempt, outcome.Result, _settings);
+        var delay = Delay(attempt, outcome.Result, _settings, now);
         context.Properties.Set(DelayKey, delay);
         return delay < timeLeft;
     }
@@ -111,7 +112,7 @@ internal sealed class RetryHandler : DelegatingHandler
     private Task<HttpResponseMessage> SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
         base.SendAsync(request, cancellationToken);
 
-    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeSpan maxRetryAfter, TimeSpan timeLeft)
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeSpan maxRetryAfter, TimeSpan timeLeft, DateTimeOffset now)
     {
         if (context.CancellationToken.IsCancellationRequested || timeLeft <= TimeSpan.Zero)
         {
@@ -119,7 +120,7 @@ internal sealed class RetryHandler : DelegatingHandler
         }
 
         // An upstream asking for a pause longer than the call has left gets its answer passed on.
-        if (outcome.Result is { } answer && RetryAfterOf(answer) >= timeLeft)
+        if (outcome.Result is { } answer && RetryAfterOf(answer, now) >= timeLeft)
         {
             return false;
         }
@@ -133,7 +134,7 @@ internal sealed class RetryHandler : DelegatingHandler
             BrokenCircuitException => true,
             HttpRequestException => safe,
             TimeoutRejectedException => safe,
-            null => safe && IsTransient(outcome.Result!, maxRetryAfter),
+            null => safe && IsTransient(outcome.Result!, maxRetryAfter, now),
             _ => false,
         };
     }
@@ -154,7 +155,7 @@ internal sealed class RetryHandler : DelegatingHandler
     private static string ReasonOf(Outcome<HttpResponseMessage> outcome) =>
         outcome.Exception?.GetType().Name ?? ((int)outcome.Result!.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static bool IsTransient(HttpResponseMessage response, TimeSpan maxRetryAfter)
+    private static bool IsTransient(HttpResponseMessage response, TimeSpan maxRetryAfter, DateTimeOffset now)
     {
         var status = response.StatusCode;
         var transient = status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
@@ -166,20 +167,21 @@ internal sealed class RetryHandler : DelegatingHandler
         }
 
         // An upstream asking for a long pause gets its answer passed on rather than a retry storm.
-        var retryAfter = RetryAfterOf(response);
+        var retryAfter = RetryAfterOf(response, now);
         return retryAfter is null || retryAfter <= maxRetryAfter;
     }
 
     /// <summary>The upstream's Retry-After, else exponential backoff from the base delay with jitter (x0.5 to x1.5).</summary>
-    private static TimeSpan Delay(int attempt, HttpResponseMessage? response, HttpResilienceOptions settings)
+    private static TimeSpan Delay(int attempt, HttpResponseMessage? response, HttpResilienceOptions settings, DateTimeOffset now)
     {
-        var retryAfter = response is null ? null : RetryAfterOf(response);
+        var retryAfter = response is null ? null : RetryAfterOf(response, now);
         return retryAfter is { } asked && asked <= settings.MaxRetryAfter
             ? asked
             : settings.RetryBaseDelay * (Math.Pow(2, Math.Min(attempt, 16)) * (0.5 + Random.Shared.NextDouble()));
     }
 
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    /// <summary>The pause the upstream asked for: a number of seconds, or an HTTP date counted from <paramref name="now"/>.</summary>
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response, DateTimeOffset now)
     {
         var header = response.Headers.RetryAfter;
         if (header?.Delta is { } delta)
@@ -189,7 +191,7 @@ internal sealed class RetryHandler : DelegatingHandler
 
         if (header?.Date is { } date)
         {
-            var delay = date - DateTimeOffset.UtcNow;
+            var delay = date - now;
             return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
         }
 

@@ -346,6 +346,41 @@ public sealed class ResilienceTests
         Assert.Equal(1, Volatile.Read(ref calls));
     }
 
+    /// <summary>The system's clock moved by an offset: what the service's TimeProvider says the date is.</summary>
+    private sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+    }
+
+    [Fact]
+    public async Task RetryAfterDate_IsReadAgainstTheServicesClock()
+    {
+        // The upstream asks for a pause until a date ten minutes ahead of the system clock. The caller's clock (its
+        // TimeProvider) is an hour ahead, so for it the date has passed: retry at once, and the second attempt succeeds.
+        var calls = 0;
+        var until = DateTimeOffset.UtcNow.AddMinutes(10);
+        await using var busy = await TestApps.StartAsync(app => app.MapGet("/busy", (HttpContext context) =>
+        {
+            if (Interlocked.Increment(ref calls) > 1)
+            {
+                return Results.Text("ok");
+            }
+
+            context.Response.Headers.RetryAfter = until.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        }));
+        await using var caller = await TestApps.StartAsync(
+            _ => { },
+            builder => builder.Services.AddSingleton<TimeProvider>(new ShiftedClock(TimeSpan.FromHours(1))),
+            new Dictionary<string, string?> { ["Services:busy:Urls"] = busy.BaseAddress.ToString() });
+        var client = caller.Services.GetRequiredService<IHttpClientFactory>().CreateClient();
+
+        var response = await client.GetAsync("http://busy/busy", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, Volatile.Read(ref calls));
+    }
+
     [Fact]
     public async Task Backoff_LongerThanTheCallHasLeft_AnswerPassedOnInsteadOfATimeout()
     {
