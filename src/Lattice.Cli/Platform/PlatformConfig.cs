@@ -20,6 +20,8 @@ public sealed class PlatformConfig
 
     public RestartConfig Restart { get; set; } = new();
 
+    public LogsConfig Logs { get; set; } = new();
+
     public ComponentConfig Gateway { get; set; } = new() { Project = "src/Lattice.Gateway", Port = 5000 };
 
     public ComponentConfig Orchestrator { get; set; } = new() { Project = "src/Lattice.Orchestrator", Port = 5010 };
@@ -58,4 +60,14 @@ public sealed class RestartConfig
 
     /// <summary>A process that stayed up this long is considered healthy again: its next restart is quick.</summary>
     public string ResetAfter { get; set; } = "60s";
+}
+
+/// <summary>How the log files under the data folder are rotated, as Docker's json-file driver does (max-size, max-file).</summary>
+public sealed class LogsConfig
+{
+    /// <summary>A log file that a line would take past this size is rotated first: 64KiB to 16GiB, such as 10MiB.</summary>
+    public string MaxSize { get; set; } = "10MiB";
+
+    /// <summary>Rotated files kept per log (x.log.1 newest); 0 keeps none: a full file is deleted.</summary>
+    public int MaxFiles { get; set; } = LogRotation.DefaultMaxFiles;
 }

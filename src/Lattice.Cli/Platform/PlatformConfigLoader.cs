@@ -95,6 +95,7 @@ public static partial class PlatformConfigLoader
             Error("restart.maxBackoff", "restart.maxBackoff must be at least restart.initialBackoff");
         }
 
+        var logRotation = LogRotationOf(config.Logs, Error);
         foreach (var name in replicaOverrides.Keys.Where(n => !config.Services.ContainsKey(n) && n is not "gateway" and not "orchestrator"))
         {
             errors.Add($"--replicas names '{name}', which is not a service in {DefaultFileName} (services: {string.Join(", ", config.Services.Keys)})");
@@ -180,8 +181,28 @@ public static partial class PlatformConfigLoader
             InitialBackoff = initialBackoff,
             MaxBackoff = maxBackoff,
             ResetAfter = resetAfter,
+            LogRotation = logRotation,
             Components = plans,
         };
+    }
+
+    /// <summary>logs.maxSize and logs.maxFiles, checked: below 64KiB a busy service would rotate every few seconds.</summary>
+    private static LogRotation LogRotationOf(LogsConfig logs, Action<string, string> error)
+    {
+        const long MinSize = 64 * ByteSizes.KiB;
+        const long MaxSize = 16 * ByteSizes.GiB;
+        const int MaxFiles = 100;
+        if (!ByteSizes.TryParse(logs.MaxSize, out var maxBytes) || maxBytes is < MinSize or > MaxSize)
+        {
+            error("logs.maxSize", $"logs.maxSize must be a size from 64KiB to 16GiB such as 512KiB or 10MiB, not '{logs.MaxSize}'");
+        }
+
+        if (logs.MaxFiles is < 0 or > MaxFiles)
+        {
+            error("logs.maxFiles", $"logs.maxFiles must be from 0 to {MaxFiles}, not {logs.MaxFiles}");
+        }
+
+        return new LogRotation(maxBytes, logs.MaxFiles);
     }
 
     /// <summary>Debug or Release, read off the CLI's own output folder (bin/Debug/net10.0/...).</summary>

@@ -19,11 +19,21 @@ public sealed class PlatformPlan
 
     public required TimeSpan ResetAfter { get; init; }
 
+    public required LogRotation LogRotation { get; init; }
+
     public required IReadOnlyList<ComponentPlan> Components { get; init; }
 
     public ComponentPlan? Gateway => Components.FirstOrDefault(c => c.Kind == ComponentKind.Gateway);
 
     public Uri GatewayUrl => Gateway?.Replicas[0].Url ?? new Uri("http://127.0.0.1:5000/");
+}
+
+/// <summary>When a log file is rotated (<see cref="MaxBytes"/>) and how many rotated files are kept.</summary>
+public sealed record LogRotation(long MaxBytes, int MaxFiles)
+{
+    public const int DefaultMaxFiles = 3;
+
+    public static LogRotation Default { get; } = new(10 * ByteSizes.MiB, DefaultMaxFiles);
 }
 
 public enum ComponentKind

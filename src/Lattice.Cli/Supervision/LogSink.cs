@@ -11,8 +11,8 @@ namespace Lattice.Cli.Supervision;
 /// the terminal prefixed by the replica's name (JSON log lines rendered as one readable line). While the
 /// startup display is on screen only warnings and errors are kept for the terminal, and shown after it.
 /// A multi-line message or exception keeps all its lines (stack frames aside), each prefixed. A plain (not JSON)
-/// line on a child's stderr counts as an error. Writing a file is best-effort (see <see cref="LogFile"/>): nothing here
-/// throws at the supervision loop or at a child's output reader.
+/// line on a child's stderr counts as an error. Writing a file is best-effort, and files are rotated by size (see
+/// <see cref="LogFile"/>): nothing here throws at the supervision loop or at a child's output reader.
 /// </summary>
 internal sealed partial class LogSink : IDisposable
 {
@@ -27,6 +27,8 @@ internal sealed partial class LogSink : IDisposable
 
     private readonly string _folder;
     private readonly TextWriter _console;
+    private readonly LogRotation _rotation;
+    private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, LogFile> _files = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _held = new();
     private int _heldCount;
@@ -34,10 +36,12 @@ internal sealed partial class LogSink : IDisposable
     private readonly Lock _consoleLock = new();
     private volatile bool _live;
 
-    public LogSink(string folder, TextWriter console)
+    public LogSink(string folder, TextWriter console, LogRotation? rotation = null, TimeProvider? timeProvider = null)
     {
         _folder = folder;
         _console = console;
+        _rotation = rotation ?? LogRotation.Default;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         Directory.CreateDirectory(folder);
     }
 
@@ -123,10 +127,10 @@ internal sealed partial class LogSink : IDisposable
     /// <summary>Where <see cref="Supervisor(string)"/> writes.</summary>
     public string SupervisorFile => Path.Combine(_folder, "lattice.log");
 
-    /// <summary>Appends to a file; when its writes start failing, and when they work again, lattice says so.</summary>
+    /// <summary>Appends to a file; when its writes start failing, when they work again, and when it was removed, lattice says so.</summary>
     private void Append(string path, string line)
     {
-        if (_files.GetOrAdd(path, p => new LogFile(p)).Append(line) is not { } notice)
+        if (_files.GetOrAdd(path, p => new LogFile(p, _rotation, _timeProvider)).Append(line) is not { } notice)
         {
             return;
         }
@@ -226,79 +230,6 @@ internal sealed partial class LogSink : IDisposable
         foreach (var file in _files.Values)
         {
             file.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// One log file, appended to best-effort: a line that cannot be written (a full disk, a removed logs folder) is lost
-    /// from the file instead of being thrown at the caller, the supervision loop or a child's output reader (where an
-    /// exception would end lattice). The file is opened again for the next line.
-    /// </summary>
-    private sealed class LogFile(string path) : IDisposable
-    {
-        private readonly Lock _lock = new();
-        private StreamWriter? _writer;
-        private bool _failing;
-        private bool _disposed;
-
-        /// <summary>Appends a line; returns what to tell the terminal when a run of failed writes starts or ends.</summary>
-        public string? Append(string line)
-        {
-            lock (_lock)
-            {
-                if (_disposed)
-                {
-                    return null;
-                }
-
-                try
-                {
-                    _writer ??= new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-                    _writer.WriteLine(line);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    Close();
-                    if (_failing)
-                    {
-                        return null;
-                    }
-
-                    _failing = true;
-                    return $"cannot write {path} ({e.Message}); its lines are lost until a write succeeds";
-                }
-
-                if (!_failing)
-                {
-                    return null;
-                }
-
-                _failing = false;
-                return $"writing {path} again";
-            }
-        }
-
-        public void Dispose()
-        {
-            lock (_lock)
-            {
-                _disposed = true;
-                Close();
-            }
-        }
-
-        private void Close()
-        {
-            try
-            {
-                _writer?.Dispose();
-            }
-            catch (IOException)
-            {
-                // Its last bytes could not be flushed: lost, as the line that failed.
-            }
-
-            _writer = null;
         }
     }
 }

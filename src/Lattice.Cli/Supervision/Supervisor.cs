@@ -29,7 +29,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
     public async Task<int> RunAsync(bool build, CancellationToken stopping)
     {
         Directory.CreateDirectory(plan.DataFolder);
-        using var logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out);
+        using var logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out, plan.LogRotation, timeProvider);
         var adminKey = AdminKey.LoadOrCreate(plan.DataFolder);
         var state = new StateFile(Path.Combine(plan.DataFolder, StateFileName), logs);
 

@@ -45,6 +45,11 @@ public sealed class PlatformConfigLoaderTests : IDisposable
         { Components + "\nservices:\n  spam:\n    port: 5880\n", ["lattice.yaml:8:3:", "services.spam.project '' is not a folder"] },
         { Components + "\nrestart:\n  maxBackoff: 5 minutes\n", ["lattice.yaml:8:3:", "restart.maxBackoff must be a duration"] },
         { "readyTimeout: 0s\n", ["lattice.yaml:1:1:", "readyTimeout must be a duration"] },
+        { "logs:\n  maxSize: 1KiB\n", ["lattice.yaml:2:3:", "logs.maxSize must be a size from 64KiB to 16GiB such as 512KiB or 10MiB, not '1KiB'"] },
+        { "logs:\n  maxSize: 10 MB\n", ["lattice.yaml:2:3:", "logs.maxSize must be a size", "not '10 MB'"] },
+        { "logs:\n  maxSize: 17GiB\n", ["lattice.yaml:2:3:", "logs.maxSize must be a size"] },
+        { "logs:\n  maxFiles: -1\n", ["lattice.yaml:2:3:", "logs.maxFiles must be from 0 to 100, not -1"] },
+        { "logs:\n  maxFiles: 101\n", ["lattice.yaml:2:3:", "logs.maxFiles must be from 0 to 100, not 101"] },
         { "configuration: Fast\n", ["lattice.yaml:1:1:", "configuration must be Debug or Release, not 'Fast'"] },
         // Parse errors, as before.
         { "gateway:\n  prot: 5000\n", ["lattice.yaml:2:3:", "prot"] },
@@ -89,6 +94,9 @@ public sealed class PlatformConfigLoaderTests : IDisposable
             readyTimeout: 20s
             restart:
               initialBackoff: 100ms
+            logs:
+              maxSize: 1.5MiB
+              maxFiles: 0
             services:
               spam:
                 project: src/Spam
@@ -103,6 +111,7 @@ public sealed class PlatformConfigLoaderTests : IDisposable
         Assert.Equal(Path.Combine(_root, "state"), sut.DataFolder);
         Assert.Equal(TimeSpan.FromSeconds(20), sut.ReadyTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(100), sut.InitialBackoff);
+        Assert.Equal(new LogRotation(1536 * 1024, MaxFiles: 0), sut.LogRotation);
         var spam = Assert.Single(sut.Components, c => c.Name == "spam");
         Assert.Equal([5880, 5980], spam.Replicas.Select(r => r.Port));
         Assert.Equal("0.8", spam.Environment["Lattice__Spam__Threshold"]);
@@ -122,6 +131,15 @@ public sealed class PlatformConfigLoaderTests : IDisposable
 
         Assert.Contains(sut.Components, c => c.Kind == ComponentKind.Gateway);
         Assert.Contains(sut.Components, c => c.Name == "sentiment");
+        Assert.Equal(new LogRotation(10 * 1024 * 1024, MaxFiles: 3), sut.LogRotation);
+    }
+
+    [Fact]
+    public void Load_NoLogsSection_Rotates10MiBKeeping3Files()
+    {
+        var sut = PlatformConfigLoader.Load(Write(Components));
+
+        Assert.Equal(new LogRotation(10 * 1024 * 1024, MaxFiles: 3), sut.LogRotation);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lattice.Cli.Platform;
 using Lattice.Cli.Supervision;
+using Lattice.Cli.Tests.Support;
 
 namespace Lattice.Cli.Tests.Supervision;
 
@@ -15,6 +16,8 @@ public sealed class LogSinkTests : IDisposable
          ---> System.FormatException: bad duration
            --- End of inner exception stack trace ---
         """;
+
+    private static readonly ReplicaPlan Spam = new("spam", 0, 5104);
 
     private readonly string _folder = Directory.CreateTempSubdirectory("lattice-logs-").FullName;
     private readonly StringWriter _console = new();
@@ -153,7 +156,111 @@ public sealed class LogSinkTests : IDisposable
         Assert.EndsWith($"writing {sut.FileOf(gateway)} again", log[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Child_PastTheMaximumSize_RotatesKeepingMaxFilesWholeLinesAndNoneLostAmongTheKept()
+    {
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 2));
+
+        WriteLines(sut, Spam, 45);
+
+        // Ten lines fill a file exactly; the eleventh rotates it. Lines 0-19 went with the oldest file.
+        var log = sut.FileOf(Spam);
+        Assert.Equal(Lines(40, 5), File.ReadAllLines(log));
+        Assert.Equal(Lines(30, 10), File.ReadAllLines(log + ".1"));
+        Assert.Equal(Lines(20, 10), File.ReadAllLines(log + ".2"));
+        Assert.Equal([log, log + ".1", log + ".2"], Directory.GetFiles(_folder).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Child_FileAlreadyNearlyFull_CountsWhatItHeldAndRotatesOnTheFirstLine()
+    {
+        var before = new string('x', (9 * LineBytes) + 1);
+        using (var previousRun = new LogSink(_folder, _console))
+        {
+            previousRun.Child(Spam, before);
+        }
+
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 1));
+        sut.Child(Spam, Line(0));
+
+        Assert.Equal([Line(0)], File.ReadAllLines(sut.FileOf(Spam)));
+        Assert.Equal([before], File.ReadAllLines(sut.FileOf(Spam) + ".1"));
+    }
+
+    [Fact]
+    public void Child_NoRotatedFilesKept_DeletesTheFullFileAndKeepsOnlyTheCurrentOne()
+    {
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 0));
+
+        WriteLines(sut, Spam, 25);
+
+        Assert.Equal(Lines(20, 5), File.ReadAllLines(sut.FileOf(Spam)));
+        Assert.Equal([sut.FileOf(Spam)], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public void Child_LineLongerThanTheMaximumSize_GetsAFileOfItsOwnUnsplit()
+    {
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 3));
+        var huge = new string('x', 25 * LineBytes);
+
+        sut.Child(Spam, Line(0));
+        sut.Child(Spam, huge);
+        sut.Child(Spam, Line(1));
+
+        Assert.Equal([Line(1)], File.ReadAllLines(sut.FileOf(Spam)));
+        Assert.Equal([huge], File.ReadAllLines(sut.FileOf(Spam) + ".1"));
+        Assert.Equal([Line(0)], File.ReadAllLines(sut.FileOf(Spam) + ".2"));
+    }
+
+    [Fact]
+    public void Child_LogsFolderRemovedWhileOpen_LinesAfterTheCheckIntervalGoToANewFileAndLatticeLogSaysSo()
+    {
+        var clock = new ManualClock();
+        using var sut = new LogSink(_folder, _console, LogRotation.Default, clock);
+        sut.Child(Spam, "before");
+
+        Directory.Delete(_folder, recursive: true);
+        clock.Advance(LogFile.CheckInterval);
+        sut.Child(Spam, "after 1");
+        sut.Child(Spam, "after 2");
+
+        Assert.Equal(["after 1", "after 2"], File.ReadAllLines(sut.FileOf(Spam)));
+        var log = Assert.Single(File.ReadAllLines(sut.SupervisorFile));
+        Assert.EndsWith($"{sut.FileOf(Spam)} was removed; writing a new one", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Child_LogsFolderRemovedAfterAFailedWrite_NextLineCreatesItAgain()
+    {
+        using var sut = new LogSink(_folder, _console) { Live = true };
+        Directory.CreateDirectory(sut.FileOf(Spam));
+        sut.Child(Spam, "lost");
+
+        Directory.Delete(_folder, recursive: true);
+        sut.Child(Spam, "kept");
+
+        Assert.Equal(["kept"], File.ReadAllLines(sut.FileOf(Spam)));
+        // On the terminal: lattice.log was removed too, and its open file is checked for that only once a second.
+        Assert.Contains($"writing {sut.FileOf(Spam)} again", _console.ToString(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>Bytes of one <see cref="Line"/> in the file, its line end included.</summary>
+    private static int LineBytes => Line(0).Length + Environment.NewLine.Length;
+
+    private static void WriteLines(LogSink sut, ReplicaPlan replica, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            sut.Child(replica, Line(i));
+        }
+    }
+
+    private static string Line(int i) => $"line {i:000}";
+
+    private static string[] Lines(int first, int count) => [.. Enumerable.Range(first, count).Select(Line)];
 
     private static string JsonLine(string level, string message, string exception) => JsonSerializer.Serialize(new Dictionary<string, string>
     {

@@ -26,6 +26,7 @@ internal static class TestPlans
         InitialBackoff = initial,
         MaxBackoff = max,
         ResetAfter = resetAfter,
+        LogRotation = LogRotation.Default,
         Components = components,
     };
 }

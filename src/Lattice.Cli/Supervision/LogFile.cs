@@ -1,0 +1,146 @@
+using System.Text;
+using Lattice.Cli.Platform;
+
+namespace Lattice.Cli.Supervision;
+
+/// <summary>
+/// One log file, appended to best-effort: a line that cannot be written (a full disk, a removed logs folder) is lost
+/// from the file instead of being thrown at the caller, the supervision loop or a child's output reader (where an
+/// exception would end lattice). The file is opened again for the next line, its folder created again if need be.
+/// <para>
+/// Rotation, as Docker's json-file driver: a line that would take the file past <see cref="LogRotation.MaxBytes"/>
+/// (counting what it held before lattice started) first moves it to <c>.1</c>, <c>.1</c> to <c>.2</c> and so on, the
+/// oldest beyond <see cref="LogRotation.MaxFiles"/> deleted (with none kept, the full file is deleted). A line is never
+/// split: one longer than the limit gets a file of its own.
+/// </para>
+/// <para>
+/// A file or folder removed while open would take lines to a deleted file for as long as it stays open, so at most
+/// once per <see cref="CheckInterval"/> a line first checks that the path still exists (not every line: a stat each).
+/// </para>
+/// </summary>
+internal sealed class LogFile(string path, LogRotation rotation, TimeProvider timeProvider) : IDisposable
+{
+    /// <summary>How often the open file is checked for having been removed.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
+    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+    private static readonly int NewLineBytes = Utf8.GetByteCount(Environment.NewLine);
+
+    private readonly Lock _lock = new();
+    private StreamWriter? _writer;
+    private long _length;
+    private long _checkedAt;
+    private bool _failing;
+    private bool _disposed;
+
+    /// <summary>Appends a line; returns what to tell the terminal when a run of failed writes starts or ends, or when
+    /// the file was found removed.</summary>
+    public string? Append(string line)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            string? removed = null;
+            try
+            {
+                if (_writer is not null && timeProvider.GetElapsedTime(_checkedAt) >= CheckInterval)
+                {
+                    _checkedAt = timeProvider.GetTimestamp();
+                    if (!File.Exists(path))
+                    {
+                        Close();
+                        removed = $"{path} was removed; writing a new one";
+                    }
+                }
+
+                var bytes = Utf8.GetByteCount(line) + NewLineBytes;
+                _writer ??= Open();
+                if (_length > 0 && _length + bytes > rotation.MaxBytes)
+                {
+                    Close();
+                    Rotate();
+                    _writer = Open();
+                }
+
+                _writer.WriteLine(line);
+                _length += bytes;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Close();
+                if (_failing)
+                {
+                    return null;
+                }
+
+                _failing = true;
+                return $"cannot write {path} ({e.Message}); its lines are lost until a write succeeds";
+            }
+
+            if (!_failing)
+            {
+                return removed;
+            }
+
+            _failing = false;
+            return $"writing {path} again";
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            Close();
+        }
+    }
+
+    private StreamWriter Open()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // FileShare.Delete: on Windows too, the user may delete the logs folder while lattice runs.
+        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        // Append mode starts at the end: the position is what the file already held.
+        _length = stream.Position;
+        _checkedAt = timeProvider.GetTimestamp();
+        return new StreamWriter(stream, Utf8) { AutoFlush = true };
+    }
+
+    /// <summary>x.log → x.log.1 → x.log.2 ...; the move onto the last kept number replaces the oldest.</summary>
+    private void Rotate()
+    {
+        if (rotation.MaxFiles == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        for (var i = rotation.MaxFiles - 1; i >= 0; i--)
+        {
+            var from = i == 0 ? path : $"{path}.{i}";
+            if (File.Exists(from))
+            {
+                File.Move(from, $"{path}.{i + 1}", overwrite: true);
+            }
+        }
+    }
+
+    private void Close()
+    {
+        try
+        {
+            _writer?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Its last bytes could not be flushed: lost, as the line that failed.
+        }
+
+        _writer = null;
+    }
+}
