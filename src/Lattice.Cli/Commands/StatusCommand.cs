@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Lattice.Cli.Platform;
@@ -37,7 +36,7 @@ internal static class StatusCommand
             }
 
             var state = JsonSerializer.Deserialize<PlatformState>(await File.ReadAllTextAsync(statePath, cancellationToken), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-            var running = IsAlive(state.SupervisorPid);
+            var running = PlatformEnvironment.IsRunning(state.SupervisorPid, state.SupervisorStartedAt);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var rows = new List<StatusRow>();
             foreach (var replica in state.Replicas)
@@ -78,19 +77,6 @@ internal static class StatusCommand
     }
 
     private sealed record StatusRow(string Service, int? Pid, int Port, bool Ready, int Restarts, string? ModelVersion);
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     private static async Task<bool> IsReadyAsync(HttpClient http, Uri url, CancellationToken cancellationToken)
     {

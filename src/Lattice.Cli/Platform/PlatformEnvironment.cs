@@ -18,7 +18,38 @@ public static class PlatformEnvironment
     /// </summary>
     public const string SupervisorStartVariable = "LATTICE_SUPERVISOR_START";
 
-    private static readonly string SupervisorStart = SupervisorStartMilliseconds().ToString(CultureInfo.InvariantCulture);
+    /// <summary>When this process (the supervisor) started, in Unix milliseconds: <see cref="SupervisorStartVariable"/>.</summary>
+    public static long SupervisorStartedAt { get; } = OwnStart();
+
+    /// <summary>
+    /// True while process <paramref name="pid"/> runs and, when <paramref name="startedAt"/> is known, started then
+    /// (within a second: the runtime derives start times from a boot time it reads anew each time). The same test as
+    /// ServiceDefaults' SupervisorWatchdog makes in every child.
+    /// </summary>
+    public static bool IsRunning(int pid, long? startedAt)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited && (startedAt is not { } expected || Math.Abs(StartedAt(process) - expected) <= 1000);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false; // no such process, or it exited while we looked
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return true; // its start time is not ours to read: the pid decides
+        }
+    }
+
+    private static long StartedAt(Process process) => new DateTimeOffset(process.StartTime).ToUnixTimeMilliseconds();
+
+    private static long OwnStart()
+    {
+        using var self = Process.GetCurrentProcess();
+        return StartedAt(self);
+    }
 
     /// <summary>The runtime's GC mode switch (1 = server GC, 0 = workstation GC).</summary>
     public const string GcServerVariable = "DOTNET_gcServer";
@@ -64,7 +95,7 @@ public static class PlatformEnvironment
             ["Lattice__DataFolder"] = plan.DataFolder,
             ["Lattice__Replica"] = replica.Index.ToString(CultureInfo.InvariantCulture),
             [SupervisorPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            [SupervisorStartVariable] = SupervisorStart,
+            [SupervisorStartVariable] = SupervisorStartedAt.ToString(CultureInfo.InvariantCulture),
         };
 
         if (component.Kind != ComponentKind.Service)
@@ -106,11 +137,5 @@ public static class PlatformEnvironment
         }
 
         return variables;
-    }
-
-    private static long SupervisorStartMilliseconds()
-    {
-        using var self = Process.GetCurrentProcess();
-        return new DateTimeOffset(self.StartTime).ToUnixTimeMilliseconds();
     }
 }

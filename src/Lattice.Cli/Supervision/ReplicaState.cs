@@ -11,8 +11,12 @@ public sealed record ReplicaState(
     DateTimeOffset? StartedAt,
     int? LastExitCode);
 
-/// <summary>The contents of <c>&lt;data&gt;/state.json</c>.</summary>
-public sealed record PlatformState(int SupervisorPid, string GatewayUrl, DateTimeOffset UpdatedAt, IReadOnlyList<ReplicaState> Replicas);
+/// <summary>
+/// The contents of <c>&lt;data&gt;/state.json</c>. <paramref name="SupervisorStartedAt"/> (Unix milliseconds; absent in
+/// files of older versions) tells the supervisor from a process that took its pid over after it died.
+/// </summary>
+public sealed record PlatformState(
+    int SupervisorPid, string GatewayUrl, DateTimeOffset UpdatedAt, IReadOnlyList<ReplicaState> Replicas, long? SupervisorStartedAt = null);
 
 /// <summary>Phases a replica goes through; strings so the state file stays readable.</summary>
 public static class ReplicaPhase

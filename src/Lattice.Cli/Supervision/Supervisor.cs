@@ -284,7 +284,8 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         // Taken and written under one lock: an older picture never replaces a newer one.
         lock (_stateLock)
         {
-            file.Write(new PlatformState(Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)]));
+            file.Write(new PlatformState(
+                Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)], PlatformEnvironment.SupervisorStartedAt));
         }
     }
 }

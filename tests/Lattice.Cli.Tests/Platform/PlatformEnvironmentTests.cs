@@ -53,4 +53,23 @@ public sealed class PlatformEnvironmentTests
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), variables[PlatformEnvironment.SupervisorPidVariable]);
         Assert.InRange(long.Parse(variables[PlatformEnvironment.SupervisorStartVariable], System.Globalization.CultureInfo.InvariantCulture), started - 1000, started + 1000);
     }
+
+    [Fact]
+    public void IsRunning_ThePidOfAnotherStartTime_IsNotTheSupervisor()
+    {
+        var started = PlatformEnvironment.SupervisorStartedAt;
+
+        Assert.True(PlatformEnvironment.IsRunning(Environment.ProcessId, started));
+        Assert.True(PlatformEnvironment.IsRunning(Environment.ProcessId, null)); // a state file of an older version
+        Assert.False(PlatformEnvironment.IsRunning(Environment.ProcessId, started + 60_000));
+    }
+
+    [Fact]
+    public async Task IsRunning_AProcessThatExited_IsNot()
+    {
+        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        await exited.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.False(PlatformEnvironment.IsRunning(exited.Id, null));
+    }
 }

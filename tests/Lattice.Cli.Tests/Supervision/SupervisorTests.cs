@@ -28,6 +28,22 @@ public sealed class SupervisorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_StateJson_NamesTheSupervisorByPidAndStartTime()
+    {
+        // lattice status compares both: a process that took the pid over after lattice died is not "running".
+        var plan = FailingAtStart();
+
+        await RunAsync(plan);
+
+        var json = await File.ReadAllTextAsync(Path.Combine(plan.DataFolder, Supervisor.StateFileName), TestContext.Current.CancellationToken);
+        var state = System.Text.Json.JsonSerializer.Deserialize<PlatformState>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        Assert.Equal(Environment.ProcessId, state.SupervisorPid);
+        Assert.Equal(PlatformEnvironment.SupervisorStartedAt, state.SupervisorStartedAt);
+        Assert.True(PlatformEnvironment.IsRunning(state.SupervisorPid, state.SupervisorStartedAt));
+        Assert.False(PlatformEnvironment.IsRunning(state.SupervisorPid, state.SupervisorStartedAt - 60_000));
+    }
+
+    [Fact]
     public async Task RunAsync_StateJsonCannotBeWritten_SupervisesAsUsualAndLogsItOnce()
     {
         Assert.SkipUnless(File.Exists("/dev/full"), "Needs /dev/full, where every write fails as on a full disk.");
