@@ -4,9 +4,9 @@ namespace Lattice.Cli.Supervision;
 
 /// <summary>
 /// <c>&lt;data&gt;/state.json</c>, what <c>lattice status</c> reads: replaced whole (a temporary file, then a rename) on
-/// every state change. Best-effort: a write that fails (a full disk, a removed data folder, a reader holding the file
-/// on Windows) leaves the previous file, is logged once until a write succeeds again, and the next change tries again.
-/// Callers serialise the writes.
+/// every state change, its folder created again if it was removed. Best-effort: a write that fails (a full disk, a
+/// reader holding the file on Windows) leaves the previous file, is logged once until a write succeeds again, and the
+/// next change tries again. Callers serialise the writes.
 /// </summary>
 internal sealed class StateFile(string path, LogSink logs)
 {
@@ -19,6 +19,7 @@ internal sealed class StateFile(string path, LogSink logs)
         var temporary = path + ".tmp";
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!); // removed while lattice runs: made again
             File.WriteAllText(temporary, JsonSerializer.Serialize(state, Json));
             File.Move(temporary, path, overwrite: true);
         }

@@ -49,6 +49,22 @@ public sealed class StateFileTests : IDisposable
         Assert.Contains("No space left on device", File.ReadAllText(logs.SupervisorFile), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Write_DataFolderRemoved_CreatesItAgain()
+    {
+        using var logs = new LogSink(Path.Combine(_folder, "logs"), _console);
+        var data = Path.Combine(_folder, "data");
+        var path = Path.Combine(data, Supervisor.StateFileName);
+        var sut = new StateFile(path, logs);
+        sut.Write(State(restarts: 1));
+        Directory.Delete(data, recursive: true); // a user cleaning up while lattice runs
+
+        sut.Write(State(restarts: 2));
+
+        Assert.Equal(2, RestartsIn(path));
+        Assert.False(File.Exists(logs.SupervisorFile), "nothing failed, so lattice had nothing to say");
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static int RestartsIn(string path) =>
