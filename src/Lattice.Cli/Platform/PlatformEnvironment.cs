@@ -13,25 +13,25 @@ public static class PlatformEnvironment
     public const string SupervisorPidVariable = "LATTICE_SUPERVISOR_PID";
 
     /// <summary>
-    /// The supervisor's start time in Unix milliseconds: with the pid, it tells the supervisor from a process that took
-    /// its pid over after it died (the children's watchdog would otherwise keep them running under that one).
+    /// The supervisor's start stamp (<see cref="StartStamp"/>): with the pid, it tells the supervisor from a process that
+    /// took its pid over after it died (the children's watchdog would otherwise keep them running under that one).
     /// </summary>
     public const string SupervisorStartVariable = "LATTICE_SUPERVISOR_START";
 
-    /// <summary>When this process (the supervisor) started, in Unix milliseconds: <see cref="SupervisorStartVariable"/>.</summary>
+    /// <summary>When this process (the supervisor) started, as <see cref="StartStamp"/>: <see cref="SupervisorStartVariable"/>.</summary>
     public static long SupervisorStartedAt { get; } = OwnStart();
 
     /// <summary>
     /// True while process <paramref name="pid"/> runs and, when <paramref name="startedAt"/> is known, started then
-    /// (within a second: the runtime derives start times from a boot time it reads anew each time). The same test as
-    /// ServiceDefaults' SupervisorWatchdog makes in every child.
+    /// (<see cref="StartStamp"/>: exactly on Linux, within a second elsewhere). The same test as ServiceDefaults'
+    /// SupervisorWatchdog makes in every child.
     /// </summary>
     public static bool IsRunning(int pid, long? startedAt)
     {
         try
         {
             using var process = Process.GetProcessById(pid);
-            return !process.HasExited && (startedAt is not { } expected || Math.Abs(StartedAt(process) - expected) <= 1000);
+            return !process.HasExited && (startedAt is not { } expected || Math.Abs(StartStamp(process) - expected) <= (OperatingSystem.IsLinux() ? 0 : 1000));
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -43,12 +43,39 @@ public static class PlatformEnvironment
         }
     }
 
-    private static long StartedAt(Process process) => new DateTimeOffset(process.StartTime).ToUnixTimeMilliseconds();
+    /// <summary>
+    /// When <paramref name="process"/> started, as a number a step of the wall clock does not move. On Linux, its start
+    /// in clock ticks since boot (<c>/proc/&lt;pid&gt;/stat</c>, field 22): .NET's <see cref="Process.StartTime"/> there
+    /// adds those ticks to a boot time derived from the current wall clock, so after the clock is stepped (NTP, a resumed
+    /// VM) the children and <c>lattice status</c> would read another start time for lattice than it recorded.
+    /// Elsewhere, Unix milliseconds of the start time the system recorded.
+    /// </summary>
+    internal static long StartStamp(Process process)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new DateTimeOffset(process.StartTime).ToUnixTimeMilliseconds();
+        }
+
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"Process {process.Id} has exited.", e);
+        }
+
+        // Field 2, the command, is in parentheses and may hold spaces and ')': the fields after it follow the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[22 - 3], NumberStyles.None, CultureInfo.InvariantCulture);
+    }
 
     private static long OwnStart()
     {
         using var self = Process.GetCurrentProcess();
-        return StartedAt(self);
+        return StartStamp(self);
     }
 
     /// <summary>The runtime's GC mode switch (1 = server GC, 0 = workstation GC).</summary>

@@ -10,7 +10,7 @@ namespace Lattice.ServiceDefaults.Supervision;
 /// <summary>
 /// When started by <c>lattice up</c> (<c>LATTICE_SUPERVISOR_PID</c> is set), stops this process if the
 /// supervisor disappears, even if it was killed without a chance to stop its children: no orphans.
-/// The supervisor also passes its start time (<c>LATTICE_SUPERVISOR_START</c>, Unix milliseconds): a process that
+/// The supervisor also passes its start time (<c>LATTICE_SUPERVISOR_START</c>, see <see cref="StartStamp"/>): a process that
 /// has the supervisor's pid but started at another time took the pid over after the supervisor died, and counts as
 /// gone. Both are read from configuration, where environment variables land.
 /// </summary>
@@ -24,10 +24,10 @@ internal sealed partial class SupervisorWatchdog(
     public const string SupervisorStartVariable = "LATTICE_SUPERVISOR_START";
 
     /// <summary>
-    /// How far the start time read here may be from the one the supervisor passed: the runtime derives a process's
-    /// start time from the boot time, which it reads anew each time, so two reads differ slightly.
+    /// How far the start stamp read here may be from the one the supervisor passed: none on Linux, where both are the
+    /// same number read from the kernel; a second elsewhere, where they are times converted from the system's record.
     /// </summary>
-    internal const long StartToleranceMilliseconds = 1000;
+    internal static long StartTolerance { get; } = OperatingSystem.IsLinux() ? 0 : 1000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -52,11 +52,11 @@ internal sealed partial class SupervisorWatchdog(
     }
 
     /// <summary>
-    /// True while process <paramref name="pid"/> runs and, when <paramref name="startedUnixMilliseconds"/> is known,
-    /// started then (within <see cref="StartToleranceMilliseconds"/>). A start time the system will not tell leaves
+    /// True while process <paramref name="pid"/> runs and, when <paramref name="startStamp"/> is known, started then
+    /// (<see cref="StartStamp"/>, within <see cref="StartTolerance"/>). A start time the system will not tell leaves
     /// the pid alone to decide.
     /// </summary>
-    internal static bool IsSupervisor(int pid, long? startedUnixMilliseconds)
+    internal static bool IsSupervisor(int pid, long? startStamp)
     {
         try
         {
@@ -66,8 +66,7 @@ internal sealed partial class SupervisorWatchdog(
                 return false;
             }
 
-            return startedUnixMilliseconds is not { } expected
-                || Math.Abs(StartedUnixMilliseconds(process) - expected) <= StartToleranceMilliseconds;
+            return startStamp is not { } expected || Math.Abs(StartStamp(process) - expected) <= StartTolerance;
         }
         catch (ArgumentException)
         {
@@ -83,8 +82,34 @@ internal sealed partial class SupervisorWatchdog(
         }
     }
 
-    /// <summary>When <paramref name="process"/> started, in Unix milliseconds: what <c>lattice up</c> passes for itself.</summary>
-    internal static long StartedUnixMilliseconds(Process process) => new DateTimeOffset(process.StartTime).ToUnixTimeMilliseconds();
+    /// <summary>
+    /// When <paramref name="process"/> started, as a number a step of the wall clock does not move: what <c>lattice up</c>
+    /// passes for itself. On Linux, its start in clock ticks since boot (<c>/proc/&lt;pid&gt;/stat</c>, field 22): .NET's
+    /// <see cref="Process.StartTime"/> there adds those ticks to a boot time derived from the current wall clock, so
+    /// after the clock is stepped (NTP, a resumed VM) every process would read another start time for the supervisor
+    /// than the one it passed, and stop. Elsewhere, Unix milliseconds of the start time the system recorded.
+    /// </summary>
+    internal static long StartStamp(Process process)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new DateTimeOffset(process.StartTime).ToUnixTimeMilliseconds();
+        }
+
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException($"Process {process.Id} has exited.", e);
+        }
+
+        // Field 2, the command, is in parentheses and may hold spaces and ')': the fields after it follow the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[22 - 3], NumberStyles.None, CultureInfo.InvariantCulture);
+    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Supervisor process {Pid} is gone; stopping")]
     private static partial void LogSupervisorGone(ILogger logger, int pid);

@@ -15,7 +15,7 @@ public sealed class SupervisorWatchdogTests
     private static long OwnStart()
     {
         using var self = Process.GetCurrentProcess();
-        return SupervisorWatchdog.StartedUnixMilliseconds(self);
+        return SupervisorWatchdog.StartStamp(self);
     }
 
     [Fact]
@@ -29,6 +29,18 @@ public sealed class SupervisorWatchdogTests
     {
         Assert.False(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart() - 60_000));
         Assert.False(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart() + 60_000));
+    }
+
+    [Fact]
+    public void StartStamp_OnLinux_IsTheKernelsBootRelativeStartNotAWallClockTime()
+    {
+        // Process.StartTime on Linux is recomputed from the current wall clock: a clock step after lattice started made
+        // every child read another start time than the one lattice passed, and stop (again after each restart).
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "/proc is Linux's");
+        var stat = File.ReadAllText($"/proc/{Environment.ProcessId}/stat");
+        var startTicks = long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
+
+        Assert.Equal(startTicks, OwnStart());
     }
 
     [Fact]
