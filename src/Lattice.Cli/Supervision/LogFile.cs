@@ -11,7 +11,8 @@ namespace Lattice.Cli.Supervision;
 /// Rotation, as Docker's json-file driver: a line that would take the file past <see cref="LogRotation.MaxBytes"/>
 /// (counting what it held before lattice started) first moves it to <c>.1</c>, <c>.1</c> to <c>.2</c> and so on, the
 /// oldest beyond <see cref="LogRotation.MaxFiles"/> deleted (with none kept, the full file is deleted). A line is never
-/// split: one longer than the limit gets a file of its own.
+/// split: one longer than the limit gets a file of its own. A rotation that fails leaves the lines going to the current
+/// file, past the limit, and is tried again at most once per <see cref="CheckInterval"/>.
 /// </para>
 /// <para>
 /// A file or folder removed while open would take lines to a deleted file for as long as it stays open, so at most
@@ -30,6 +31,7 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
     private StreamWriter? _writer;
     private long _length;
     private long _checkedAt;
+    private long? _rotationFailedAt;
     private bool _failing;
     private bool _disposed;
 
@@ -59,10 +61,23 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
 
                 var bytes = Utf8.GetByteCount(line) + NewLineBytes;
                 _writer ??= Open();
-                if (_length > 0 && _length + bytes > rotation.MaxBytes)
+                // A rotation that failed (a rotated file that cannot be replaced) is tried again at most once per
+                // CheckInterval; meanwhile the lines go on to the current file, past the limit, rather than being lost.
+                if (_length > 0 && _length + bytes > rotation.MaxBytes
+                    && (_rotationFailedAt is not { } failedAt || timeProvider.GetElapsedTime(failedAt) >= CheckInterval))
                 {
                     Close();
-                    Rotate();
+                    try
+                    {
+                        Rotate();
+                        _rotationFailedAt = null;
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        removed ??= _rotationFailedAt is null ? $"cannot rotate {path} ({e.Message}); writing on past its maximum size until it can" : null;
+                        _rotationFailedAt = timeProvider.GetTimestamp();
+                    }
+
                     _writer = Open();
                 }
 

@@ -245,6 +245,21 @@ public sealed class LogSinkTests : IDisposable
         Assert.Contains($"writing {sut.FileOf(Spam)} again", _console.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Child_RotationFails_LinesStillGoToTheCurrentFile()
+    {
+        // x.log.1 cannot be replaced (here a folder in the way; on Windows, a viewer holding it open): the lines must
+        // not all be lost while x.log itself is writable.
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 1));
+        Directory.CreateDirectory(Path.Combine(sut.FileOf(Spam) + ".1", "in-the-way"));
+
+        WriteLines(sut, Spam, 15);
+
+        Assert.Equal(Lines(0, 15), File.ReadAllLines(sut.FileOf(Spam)));
+        var log = Assert.Single(File.ReadAllLines(sut.SupervisorFile));
+        Assert.Contains($"cannot rotate {sut.FileOf(Spam)}", log, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Bytes of one <see cref="Line"/> in the file, its line end included.</summary>
