@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Lattice.Cli.Platform;
 using Lattice.Cli.Supervision;
+using Lattice.Shared;
 using Spectre.Console;
 
 namespace Lattice.Cli.Commands;
@@ -36,7 +37,7 @@ internal static class StatusCommand
             }
 
             var state = JsonSerializer.Deserialize<PlatformState>(await File.ReadAllTextAsync(statePath, cancellationToken), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-            var running = PlatformEnvironment.IsRunning(state.SupervisorPid, state.SupervisorStartedAt);
+            var running = SupervisorIdentity.IsRunning(state.SupervisorPid, state.SupervisorStartedAt);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var rows = new List<StatusRow>();
             foreach (var replica in state.Replicas)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Lattice.Shared;
 
 namespace Lattice.Cli.Platform;
 
@@ -10,73 +11,13 @@ namespace Lattice.Cli.Platform;
 /// </summary>
 public static class PlatformEnvironment
 {
-    public const string SupervisorPidVariable = "LATTICE_SUPERVISOR_PID";
+    public const string SupervisorPidVariable = SupervisorIdentity.PidVariable;
 
     /// <summary>
-    /// The supervisor's start stamp (<see cref="StartStamp"/>): with the pid, it tells the supervisor from a process that
-    /// took its pid over after it died (the children's watchdog would otherwise keep them running under that one).
+    /// The supervisor's start stamp: with the pid, it tells the supervisor from a process that took its pid over after
+    /// it died (the children's watchdog would otherwise keep them running under that one). See <see cref="SupervisorIdentity"/>.
     /// </summary>
-    public const string SupervisorStartVariable = "LATTICE_SUPERVISOR_START";
-
-    /// <summary>When this process (the supervisor) started, as <see cref="StartStamp"/>: <see cref="SupervisorStartVariable"/>.</summary>
-    public static long SupervisorStartedAt { get; } = OwnStart();
-
-    /// <summary>
-    /// True while process <paramref name="pid"/> runs and, when <paramref name="startedAt"/> is known, started then
-    /// (<see cref="StartStamp"/>: exactly on Linux, within a second elsewhere). The same test as ServiceDefaults'
-    /// SupervisorWatchdog makes in every child.
-    /// </summary>
-    public static bool IsRunning(int pid, long? startedAt)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited && (startedAt is not { } expected || Math.Abs(StartStamp(process) - expected) <= (OperatingSystem.IsLinux() ? 0 : 1000));
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            return false; // no such process, or it exited while we looked
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return true; // its start time is not ours to read: the pid decides
-        }
-    }
-
-    /// <summary>
-    /// When <paramref name="process"/> started, as a number a step of the wall clock does not move. On Linux, its start
-    /// in clock ticks since boot (<c>/proc/&lt;pid&gt;/stat</c>, field 22): .NET's <see cref="Process.StartTime"/> there
-    /// adds those ticks to a boot time derived from the current wall clock, so after the clock is stepped (NTP, a resumed
-    /// VM) the children and <c>lattice status</c> would read another start time for lattice than it recorded.
-    /// Elsewhere, Unix milliseconds of the start time the system recorded.
-    /// </summary>
-    internal static long StartStamp(Process process)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return new DateTimeOffset(process.StartTime).ToUnixTimeMilliseconds();
-        }
-
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{process.Id}/stat");
-        }
-        catch (IOException e)
-        {
-            throw new InvalidOperationException($"Process {process.Id} has exited.", e);
-        }
-
-        // Field 2, the command, is in parentheses and may hold spaces and ')': the fields after it follow the last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[22 - 3], NumberStyles.None, CultureInfo.InvariantCulture);
-    }
-
-    private static long OwnStart()
-    {
-        using var self = Process.GetCurrentProcess();
-        return StartStamp(self);
-    }
+    public const string SupervisorStartVariable = SupervisorIdentity.StartVariable;
 
     /// <summary>The runtime's GC mode switch (1 = server GC, 0 = workstation GC).</summary>
     public const string GcServerVariable = "DOTNET_gcServer";
@@ -122,7 +63,7 @@ public static class PlatformEnvironment
             ["Lattice__DataFolder"] = plan.DataFolder,
             ["Lattice__Replica"] = replica.Index.ToString(CultureInfo.InvariantCulture),
             [SupervisorPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            [SupervisorStartVariable] = SupervisorStartedAt.ToString(CultureInfo.InvariantCulture),
+            [SupervisorStartVariable] = SupervisorIdentity.OwnStartStamp.ToString(CultureInfo.InvariantCulture),
         };
 
         if (component.Kind != ComponentKind.Service)

@@ -12,7 +12,7 @@ public sealed record ReplicaState(
     int? LastExitCode);
 
 /// <summary>
-/// The contents of <c>&lt;data&gt;/state.json</c>. <paramref name="SupervisorStartedAt"/> (PlatformEnvironment.StartStamp; absent in
+/// The contents of <c>&lt;data&gt;/state.json</c>. <paramref name="SupervisorStartedAt"/> (SupervisorIdentity.StartStamp; absent in
 /// files of older versions) tells the supervisor from a process that took its pid over after it died.
 /// </summary>
 public sealed record PlatformState(

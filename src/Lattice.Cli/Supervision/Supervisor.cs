@@ -1,5 +1,6 @@
 using System.Net.NetworkInformation;
 using Lattice.Cli.Platform;
+using Lattice.Shared;
 using Spectre.Console;
 
 namespace Lattice.Cli.Supervision;
@@ -285,7 +286,7 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         lock (_stateLock)
         {
             file.Write(new PlatformState(
-                Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)], PlatformEnvironment.SupervisorStartedAt));
+                Environment.ProcessId, plan.GatewayUrl.ToString(), timeProvider.GetUtcNow(), [.. _processes.Select(p => p.State)], SupervisorIdentity.OwnStartStamp));
         }
     }
 }

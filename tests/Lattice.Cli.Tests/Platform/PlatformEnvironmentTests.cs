@@ -1,5 +1,6 @@
 using Lattice.Cli.Platform;
 using Lattice.Cli.Tests.Support;
+using Lattice.Shared;
 
 namespace Lattice.Cli.Tests.Platform;
 
@@ -50,26 +51,7 @@ public sealed class PlatformEnvironmentTests
 
         Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), variables[PlatformEnvironment.SupervisorPidVariable]);
         var started = long.Parse(variables[PlatformEnvironment.SupervisorStartVariable], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(PlatformEnvironment.SupervisorStartedAt, started);
-        Assert.True(PlatformEnvironment.IsRunning(Environment.ProcessId, started));
-    }
-
-    [Fact]
-    public void IsRunning_ThePidOfAnotherStartTime_IsNotTheSupervisor()
-    {
-        var started = PlatformEnvironment.SupervisorStartedAt;
-
-        Assert.True(PlatformEnvironment.IsRunning(Environment.ProcessId, started));
-        Assert.True(PlatformEnvironment.IsRunning(Environment.ProcessId, null)); // a state file of an older version
-        Assert.False(PlatformEnvironment.IsRunning(Environment.ProcessId, started + 60_000));
-    }
-
-    [Fact]
-    public async Task IsRunning_AProcessThatExited_IsNot()
-    {
-        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
-        await exited.WaitForExitAsync(TestContext.Current.CancellationToken);
-
-        Assert.False(PlatformEnvironment.IsRunning(exited.Id, null));
+        Assert.Equal(SupervisorIdentity.OwnStartStamp, started);
+        Assert.True(SupervisorIdentity.IsRunning(Environment.ProcessId, started)); // the contract's other side: SupervisorWatchdogTests
     }
 }

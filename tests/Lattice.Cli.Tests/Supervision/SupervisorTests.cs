@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Lattice.Cli.Platform;
 using Lattice.Cli.Supervision;
 using Lattice.Cli.Tests.Support;
+using Lattice.Shared;
 using Spectre.Console;
 
 namespace Lattice.Cli.Tests.Supervision;
@@ -38,9 +39,9 @@ public sealed class SupervisorTests : IDisposable
         var json = await File.ReadAllTextAsync(Path.Combine(plan.DataFolder, Supervisor.StateFileName), TestContext.Current.CancellationToken);
         var state = System.Text.Json.JsonSerializer.Deserialize<PlatformState>(json, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
         Assert.Equal(Environment.ProcessId, state.SupervisorPid);
-        Assert.Equal(PlatformEnvironment.SupervisorStartedAt, state.SupervisorStartedAt);
-        Assert.True(PlatformEnvironment.IsRunning(state.SupervisorPid, state.SupervisorStartedAt));
-        Assert.False(PlatformEnvironment.IsRunning(state.SupervisorPid, state.SupervisorStartedAt - 60_000));
+        Assert.Equal(SupervisorIdentity.OwnStartStamp, state.SupervisorStartedAt);
+        Assert.True(SupervisorIdentity.IsRunning(state.SupervisorPid, state.SupervisorStartedAt));
+        Assert.False(SupervisorIdentity.IsRunning(state.SupervisorPid, state.SupervisorStartedAt - 60_000));
     }
 
     [Fact]

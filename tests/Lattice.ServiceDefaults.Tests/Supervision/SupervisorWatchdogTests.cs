@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Lattice.ServiceDefaults.Supervision;
+using Lattice.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -15,20 +15,20 @@ public sealed class SupervisorWatchdogTests
     private static long OwnStart()
     {
         using var self = Process.GetCurrentProcess();
-        return SupervisorWatchdog.StartStamp(self);
+        return SupervisorIdentity.StartStamp(self);
     }
 
     [Fact]
     public void IsSupervisor_SamePidAndStartTime_IsTheSupervisor()
     {
-        Assert.True(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart()));
+        Assert.True(SupervisorIdentity.IsRunning(Environment.ProcessId, OwnStart()));
     }
 
     [Fact]
     public void IsSupervisor_SamePidButAnotherStartTime_IsAProcessThatTookThePidOver()
     {
-        Assert.False(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart() - 60_000));
-        Assert.False(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, OwnStart() + 60_000));
+        Assert.False(SupervisorIdentity.IsRunning(Environment.ProcessId, OwnStart() - 60_000));
+        Assert.False(SupervisorIdentity.IsRunning(Environment.ProcessId, OwnStart() + 60_000));
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class SupervisorWatchdogTests
     [Fact]
     public void IsSupervisor_WithoutAStartTime_ThePidAloneDecides()
     {
-        Assert.True(SupervisorWatchdog.IsSupervisor(Environment.ProcessId, null));
+        Assert.True(SupervisorIdentity.IsRunning(Environment.ProcessId, null));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class SupervisorWatchdogTests
         using var exited = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
         await exited.WaitForExitAsync(TestContext.Current.CancellationToken);
 
-        Assert.False(SupervisorWatchdog.IsSupervisor(exited.Id, null));
+        Assert.False(SupervisorIdentity.IsRunning(exited.Id, null));
     }
 
     [Theory]
@@ -79,8 +79,8 @@ public sealed class SupervisorWatchdogTests
 
         await using var app = await TestApps.StartAsync(_ => { }, settings: new Dictionary<string, string?>
         {
-            [SupervisorWatchdog.SupervisorPidVariable] = pid.ToString(CultureInfo.InvariantCulture),
-            [SupervisorWatchdog.SupervisorStartVariable] = (OwnStart() - 3_600_000).ToString(CultureInfo.InvariantCulture),
+            [SupervisorIdentity.PidVariable] = pid.ToString(CultureInfo.InvariantCulture),
+            [SupervisorIdentity.StartVariable] = (OwnStart() - 3_600_000).ToString(CultureInfo.InvariantCulture),
         });
         var stopping = new TaskCompletionSource();
         using var registration = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => stopping.TrySetResult());
