@@ -35,8 +35,8 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
     private bool _failing;
     private bool _disposed;
 
-    /// <summary>Appends a line; returns what to tell the terminal when a run of failed writes starts or ends, or when
-    /// the file was found removed.</summary>
+    /// <summary>Appends a line; returns what to tell the terminal when a run of failed writes starts or ends, when the
+    /// file was found removed, or when a rotation failed.</summary>
     public string? Append(string line)
     {
         lock (_lock)
@@ -46,7 +46,7 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
                 return null;
             }
 
-            string? removed = null;
+            string? notice = null; // the file was found removed, or a rotation failed
             try
             {
                 if (_writer is not null && timeProvider.GetElapsedTime(_checkedAt) >= CheckInterval)
@@ -55,7 +55,7 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
                     if (!File.Exists(path))
                     {
                         Close();
-                        removed = $"{path} was removed; writing a new one";
+                        notice = $"{path} was removed; writing a new one";
                     }
                 }
 
@@ -74,7 +74,7 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        removed ??= _rotationFailedAt is null ? $"cannot rotate {path} ({e.Message}); writing on past its maximum size until it can" : null;
+                        notice ??= _rotationFailedAt is null ? $"cannot rotate {path} ({e.Message}); writing on past its maximum size until it can" : null;
                         _rotationFailedAt = timeProvider.GetTimestamp();
                     }
 
@@ -98,7 +98,7 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
 
             if (!_failing)
             {
-                return removed;
+                return notice;
             }
 
             _failing = false;

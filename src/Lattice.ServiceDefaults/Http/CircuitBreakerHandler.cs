@@ -83,7 +83,7 @@ internal sealed class UpstreamCircuitBreakers
         _options = options.Value;
         _telemetry = telemetry;
         _timeProvider = timeProvider;
-        _attemptTimeout = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-attempt" }
+        _attemptTimeout = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-attempt", TimeProvider = timeProvider }
             .AddTimeout(new TimeoutStrategyOptions
             {
                 Name = "attempt-timeout",
@@ -107,7 +107,7 @@ internal sealed class UpstreamCircuitBreakers
     private Upstream Create(string key)
     {
         var stateProvider = new CircuitBreakerStateProvider();
-        var breaker = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-upstream", InstanceName = key }
+        var breaker = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-upstream", InstanceName = key, TimeProvider = _timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 Name = "circuit-breaker",

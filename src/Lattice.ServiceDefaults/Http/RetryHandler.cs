@@ -32,7 +32,7 @@ internal sealed class RetryHandler : DelegatingHandler
     {
         var settings = _settings = options.Value;
         _timeProvider = timeProvider;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-retry" }
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = "lattice-http-retry", TimeProvider = timeProvider }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 Name = "retry",
