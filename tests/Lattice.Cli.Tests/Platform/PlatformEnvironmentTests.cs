@@ -32,6 +32,28 @@ public sealed class PlatformEnvironmentTests
     }
 
     [Fact]
+    public void Variables_ByDefault_TurnThreadPoolSpinningOff()
+    {
+        Assert.SkipWhen(Environment.GetEnvironmentVariable(PlatformEnvironment.ThreadPoolSpinLimitVariable) is not null,
+            "the shell chose a spin limit, which lattice up keeps");
+        var service = Service();
+
+        var variables = PlatformEnvironment.Variables(Plan(service), service, service.Replicas[0], "key");
+
+        Assert.Equal("0", variables[PlatformEnvironment.ThreadPoolSpinLimitVariable]);
+    }
+
+    [Fact]
+    public void Variables_ComponentEnvironment_OverridesTheSpinLimit()
+    {
+        var service = Service(new Dictionary<string, string> { [PlatformEnvironment.ThreadPoolSpinLimitVariable] = "70" });
+
+        var variables = PlatformEnvironment.Variables(Plan(service), service, service.Replicas[0], "key");
+
+        Assert.Equal("70", variables[PlatformEnvironment.ThreadPoolSpinLimitVariable]);
+    }
+
+    [Fact]
     public void Variables_ComponentEnvironment_OverridesTheGcMode()
     {
         var service = Service(new Dictionary<string, string> { [PlatformEnvironment.GcServerVariable] = "1" });
