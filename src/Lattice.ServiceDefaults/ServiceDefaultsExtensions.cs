@@ -1,6 +1,7 @@
 using Lattice.ServiceDefaults.Discovery;
 using Lattice.ServiceDefaults.Health;
 using Lattice.ServiceDefaults.Http;
+using Lattice.ServiceDefaults.Limits;
 using Lattice.ServiceDefaults.Logging;
 using Lattice.ServiceDefaults.Metrics;
 using Lattice.ServiceDefaults.Problems;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -42,9 +44,29 @@ public static class ServiceDefaultsExtensions
         builder.Services.TryAddSingleton<IServiceEndpointResolver, ConfigurationServiceEndpointResolver>();
         builder.AddResilientHttpClientDefaults();
 
+        builder.AddRequestHeadLimits();
+
         builder.Services.AddTransient<IStartupFilter, ServiceDefaultsStartupFilter>();
         builder.Services.AddHostedService<Supervision.SupervisorWatchdog>();
         return builder;
+    }
+
+    /// <summary>
+    /// Validates <see cref="RequestHeadLimitsOptions"/> and sets Kestrel's own limits to twice them, so that
+    /// <see cref="RequestHeadLimitsMiddleware"/> answers a head over the limit with ProblemDetails.
+    /// </summary>
+    private static void AddRequestHeadLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RequestHeadLimitsOptions>()
+            .BindConfiguration(RequestHeadLimitsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<RequestHeadLimitsOptions>>((kestrel, limits) =>
+        {
+            kestrel.Limits.MaxRequestLineSize = limits.Value.MaxRequestLineBytes * 2;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.Value.MaxRequestHeadersBytes * 2;
+            kestrel.Limits.MaxRequestHeaderCount = limits.Value.MaxRequestHeaderCount * 2;
+        });
     }
 
     /// <summary>Registers the resilience options and the retry, discovery and circuit-breaker handlers on every HttpClient.</summary>
@@ -104,8 +126,8 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Puts the exception handler, ProblemDetails status pages and the probe trace filter at the very
-    /// front of the pipeline, whatever order Program.cs adds its own middleware in.
+    /// Puts the exception handler, ProblemDetails status pages, the probe trace filter and the request-head limits
+    /// at the very front of the pipeline, whatever order Program.cs adds its own middleware in.
     /// </summary>
     private sealed class ServiceDefaultsStartupFilter : IStartupFilter
     {
@@ -114,6 +136,7 @@ public static class ServiceDefaultsExtensions
             app.UseMiddleware<UntracedPathsMiddleware>();
             app.UseExceptionHandler();
             app.UseMiddleware<StatusCodeProblemsMiddleware>();
+            app.UseMiddleware<RequestHeadLimitsMiddleware>();
             next(app);
         };
     }

@@ -58,14 +58,8 @@ public static class GatewayExtensions
                 sockets => sockets.UnsafePreferInlineScheduling = true);
         }
 
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
-        {
-            kestrel.AddServerHeader = false;
-
-            // Kestrel answers 431 itself, without a body, past this hard limit; below it the gateway's own
-            // limit answers with ProblemDetails.
-            kestrel.Limits.MaxRequestHeadersTotalSize = gateway.Value.MaxRequestHeadersBytes * 2;
-        });
+        // Header size and count limits (431 ProblemDetails) are ServiceDefaults' Lattice:RequestLimits, as in every process.
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
         return builder;
     }
 

@@ -74,13 +74,6 @@ internal sealed partial class ProxyMiddleware(
     private async Task ProcessAsync(HttpContext context, GatewayRoute route, string remainder)
     {
         var request = context.Request;
-        if (HeaderBytes(request.Headers) > _options.MaxRequestHeadersBytes)
-        {
-            await problems.WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request headers too large",
-                $"The request headers exceed {_options.MaxRequestHeadersBytes} bytes.");
-            return;
-        }
-
         if (request.ContentLength > route.MaxRequestBodyBytes)
         {
             await WriteBodyTooLargeAsync(context, route);
@@ -817,21 +810,6 @@ internal sealed partial class ProxyMiddleware(
 
     [GeneratedRegex("%(?!2[fF])")]
     private static partial Regex LiteralPercent();
-
-    private static long HeaderBytes(IHeaderDictionary headers)
-    {
-        long total = 0;
-        foreach (var header in headers)
-        {
-            total += header.Key.Length + 4;
-            foreach (var value in header.Value)
-            {
-                total += value?.Length ?? 0;
-            }
-        }
-
-        return total;
-    }
 
     private static bool RequestsNoCache(StringValues cacheControl)
     {

@@ -18,10 +18,6 @@ public sealed class GatewayOptions
     [Range(1, 1_000_000)]
     public int MaxConcurrentRequests { get; set; } = 4096;
 
-    /// <summary>Sum of request header names and values; above it 431. Kestrel's own hard limit is set to twice this.</summary>
-    [Range(1024, 1024 * 1024)]
-    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
-
     /// <summary>Request body limit for routes that do not set their own; above it 413.</summary>
     [Range(0, long.MaxValue)]
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;

@@ -21,6 +21,7 @@ public static class ProblemTypes
     public const string RequestTimeout = BaseUri + "request-timeout";
     public const string Conflict = BaseUri + "conflict";
     public const string PayloadTooLarge = BaseUri + "payload-too-large";
+    public const string UriTooLong = BaseUri + "uri-too-long";
     public const string UnsupportedMediaType = BaseUri + "unsupported-media-type";
     public const string HeadersTooLarge = BaseUri + "headers-too-large";
     public const string TooManyRequests = BaseUri + "too-many-requests";
@@ -41,6 +42,7 @@ public static class ProblemTypes
         StatusCodes.Status408RequestTimeout => RequestTimeout,
         StatusCodes.Status409Conflict => Conflict,
         StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
+        StatusCodes.Status414UriTooLong => UriTooLong,
         StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
         StatusCodes.Status422UnprocessableEntity => Validation,
         StatusCodes.Status429TooManyRequests => TooManyRequests,

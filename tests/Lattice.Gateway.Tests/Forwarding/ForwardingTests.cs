@@ -193,7 +193,7 @@ public sealed class ForwardingTests
     {
         await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/h", () => "ok"));
         var settings = GatewayHost.Route("h", "/api/h", "h", "/h", [upstream.BaseAddress])
-            .With("Lattice:Gateway:MaxRequestHeadersBytes", "4096");
+            .With("Lattice:RequestLimits:MaxRequestHeadersBytes", "4096");
         await using var sut = await GatewayHost.StartAsync(settings);
         using var client = sut.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/h");
