@@ -5,6 +5,7 @@ using Lattice.Hosting.Predictions;
 using Lattice.Hosting.Repository;
 using Lattice.Hosting.Routing;
 using Lattice.Hosting.Telemetry;
+using Lattice.ServiceDefaults.Problems;
 using Lattice.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Json;
@@ -54,6 +55,9 @@ public static class ModelServerExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelServerOptions>, ModelServerOptionsValidator>());
         services.AddOptions<ModelServerLimitsOptions>().BindConfiguration(ModelServerLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PredictionSinkOptions>().BindConfiguration(PredictionSinkOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // Answers service defaults give before routing (a request head over its limits) keep the protocol's shape under /v2.
+        services.AddSingleton(new PathErrorShape("/v2", static (context, status, message) => new OipErrorResult(status, message).ExecuteAsync(context)));
 
         services.AddMetrics();
         // lattice.hosting.inflight counts the requests a model service's callers wait on, per model and version;

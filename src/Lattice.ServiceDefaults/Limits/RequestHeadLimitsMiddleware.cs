@@ -7,11 +7,14 @@ namespace Lattice.ServiceDefaults.Limits;
 
 /// <summary>
 /// Answers a request whose line or headers cross <see cref="RequestHeadLimitsOptions"/> with a 414 or 431
-/// ProblemDetails that says which limit and by how much, before anything else reads the request.
+/// ProblemDetails that says which limit and by how much, before anything else reads the request; under a path with
+/// a <see cref="PathErrorShape"/> (the Open Inference Protocol's <c>/v2</c>), in that shape instead.
 /// </summary>
-internal sealed class RequestHeadLimitsMiddleware(RequestDelegate next, IOptions<RequestHeadLimitsOptions> options, IProblemDetailsService problems)
+internal sealed class RequestHeadLimitsMiddleware(
+    RequestDelegate next, IOptions<RequestHeadLimitsOptions> options, IProblemDetailsService problems, IEnumerable<PathErrorShape> shapes)
 {
     private readonly RequestHeadLimitsOptions _limits = options.Value;
+    private readonly PathErrorShape[] _shapes = [.. shapes];
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -72,6 +75,15 @@ internal sealed class RequestHeadLimitsMiddleware(RequestDelegate next, IOptions
 
     private async Task WriteAsync(HttpContext context, int status, string type, string title, string detail)
     {
+        foreach (var shape in _shapes)
+        {
+            if (context.Request.Path.StartsWithSegments(shape.Prefix, StringComparison.OrdinalIgnoreCase))
+            {
+                await shape.WriteAsync(context, status, detail);
+                return;
+            }
+        }
+
         context.Response.StatusCode = status;
         await problems.WriteAsync(new ProblemDetailsContext
         {

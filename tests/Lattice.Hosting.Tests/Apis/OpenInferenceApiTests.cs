@@ -108,6 +108,51 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     }
 
     [Theory]
+    [InlineData("/v2/models/sentiment/infer")]
+    [InlineData("/V2/models/sentiment/versions/1/infer")]
+    [InlineData("/v2/unknown")]
+    public async Task HeadersOverTheLimit_UnderV2_Return431ErrorObject(string path)
+    {
+        // Service defaults refuse the head before routing; under /v2 the answer keeps the protocol's error shape.
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(TextRequest) };
+        request.Headers.Add("X-Big", new string('a', 40 * 1024)); // over the default 32 KiB, under Kestrel's own twice that
+
+        var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        AssertErrorShape(body, response);
+        Assert.Contains("the limit is 32768", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RequestLineOverTheLimit_UnderV2_Returns414ErrorObject()
+    {
+        var response = await _client.GetAsync("/v2/models/sentiment?q=" + new string('a', 9 * 1024), TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, response.StatusCode);
+        AssertErrorShape(body, response);
+    }
+
+    [Fact]
+    public async Task HeadersOverTheLimit_OnTheTypedApi_Return431Problem()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/sentiment")
+        {
+            Content = new StringContent("""{"text": "fine"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Big", new string('a', 40 * 1024));
+
+        var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("https://lattice.dev/problems/headers-too-large", body.GetProperty("type").GetString());
+    }
+
+    [Theory]
     [InlineData("/v2/models/sentiment/ready")]
     [InlineData("/v2/models/sentiment/versions/1/ready")]
     public async Task ModelReady_Loaded_Returns200Ready(string path)
