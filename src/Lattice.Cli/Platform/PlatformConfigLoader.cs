@@ -191,7 +191,7 @@ public static partial class PlatformConfigLoader
     {
         const long MinSize = 64 * ByteSizes.KiB;
         const long MaxSize = 16 * ByteSizes.GiB;
-        const int MaxFiles = 100;
+        const int MaxFiles = LogRotation.MaxMaxFiles;
         if (!ByteSizes.TryParse(logs.MaxSize, out var maxBytes) || maxBytes is < MinSize or > MaxSize)
         {
             error("logs.maxSize", $"logs.maxSize must be a size from 64KiB to 16GiB such as 512KiB or 10MiB, not '{logs.MaxSize}'");

@@ -33,6 +33,9 @@ public sealed record LogRotation(long MaxBytes, int MaxFiles)
 {
     public const int DefaultMaxFiles = 3;
 
+    /// <summary>The highest <see cref="MaxFiles"/> lattice.yaml may set.</summary>
+    public const int MaxMaxFiles = 100;
+
     public static LogRotation Default { get; } = new(10 * ByteSizes.MiB, DefaultMaxFiles);
 }
 

@@ -10,7 +10,8 @@ namespace Lattice.Cli.Supervision;
 /// <para>
 /// Rotation, as Docker's json-file driver: a line that would take the file past <see cref="LogRotation.MaxBytes"/>
 /// (counting what it held before lattice started) first moves it to <c>.1</c>, <c>.1</c> to <c>.2</c> and so on, the
-/// oldest beyond <see cref="LogRotation.MaxFiles"/> deleted (with none kept, the full file is deleted). A line is never
+/// oldest beyond <see cref="LogRotation.MaxFiles"/> deleted (with none kept, the full file is deleted), as are rotated files
+/// past it that a run with a higher setting left. A line is never
 /// split: one longer than the limit gets a file of its own. A rotation that fails leaves the lines going to the current
 /// file, past the limit, and is tried again at most once per <see cref="CheckInterval"/>.
 /// </para>
@@ -126,9 +127,18 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
         return new StreamWriter(stream, Utf8) { AutoFlush = true };
     }
 
-    /// <summary>x.log → x.log.1 → x.log.2 ...; the move onto the last kept number replaces the oldest.</summary>
+    /// <summary>
+    /// x.log → x.log.1 → x.log.2 ...; the move onto the last kept number replaces the oldest. Rotated files past
+    /// <see cref="LogRotation.MaxFiles"/>, left by a run with a higher setting, are deleted first (up to the highest
+    /// setting allowed), so lowering the setting bounds the disk use as it says.
+    /// </summary>
     private void Rotate()
     {
+        for (var i = rotation.MaxFiles + 1; i <= LogRotation.MaxMaxFiles; i++)
+        {
+            File.Delete($"{path}.{i}"); // no error when there is none
+        }
+
         if (rotation.MaxFiles == 0)
         {
             File.Delete(path);

@@ -171,6 +171,24 @@ public sealed class LogSinkTests : IDisposable
         Assert.Equal([log, log + ".1", log + ".2"], Directory.GetFiles(_folder).Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    public void Child_MaxFilesLoweredSinceAnEarlierRun_RotationDeletesTheRotatedFilesPastIt(int maxFiles)
+    {
+        using (var earlierRun = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 5)))
+        {
+            WriteLines(earlierRun, Spam, 60); // x.log, full, and x.log.1 to x.log.5
+        }
+
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: maxFiles));
+        WriteLines(sut, Spam, 1); // the file is full: this line rotates it
+
+        var log = sut.FileOf(Spam);
+        string[] expected = [log, .. Enumerable.Range(1, maxFiles).Select(i => $"{log}.{i}")];
+        Assert.Equal(expected, Directory.GetFiles(_folder).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Child_FileAlreadyNearlyFull_CountsWhatItHeldAndRotatesOnTheFirstLine()
     {
