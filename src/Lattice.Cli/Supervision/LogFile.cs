@@ -16,8 +16,10 @@ namespace Lattice.Cli.Supervision;
 /// file, past the limit, and is tried again at most once per <see cref="CheckInterval"/>.
 /// </para>
 /// <para>
-/// A file or folder removed while open would take lines to a deleted file for as long as it stays open, so at most
-/// once per <see cref="CheckInterval"/> a line first checks that the path still exists (not every line: a stat each).
+/// A file or folder removed while open would take lines to a deleted file for as long as it stays open, and a file
+/// moved away and created anew (logrotate's default) would take them to the moved file, so at most once per
+/// <see cref="CheckInterval"/> a line first checks that the path still holds at least what was written to it (not
+/// every line: a stat each); if not, the path is opened again.
 /// </para>
 /// </summary>
 internal sealed class LogFile(string path, LogRotation rotation, TimeProvider timeProvider) : IDisposable
@@ -53,10 +55,18 @@ internal sealed class LogFile(string path, LogRotation rotation, TimeProvider ti
                 if (_writer is not null && timeProvider.GetElapsedTime(_checkedAt) >= CheckInterval)
                 {
                     _checkedAt = timeProvider.GetTimestamp();
-                    if (!File.Exists(path))
+                    var onDisk = new FileInfo(path);
+                    if (!onDisk.Exists)
                     {
                         Close();
                         notice = $"{path} was removed; writing a new one";
+                    }
+                    else if (onDisk.Length < _length)
+                    {
+                        // Shorter than what was written to it: not the open file any more (logrotate's move-and-create)
+                        // or truncated under it (copytruncate). Either way the path is where the lines belong.
+                        Close();
+                        notice = $"{path} was replaced or truncated; writing to it again";
                     }
                 }
 

@@ -249,6 +249,43 @@ public sealed class LogSinkTests : IDisposable
     }
 
     [Fact]
+    public void Child_FileMovedAwayAndCreatedAnew_LinesAfterTheCheckIntervalGoToTheNewFile()
+    {
+        // logrotate's default: rename x.log to x.log-20261123, create an empty x.log.
+        var clock = new ManualClock();
+        using var sut = new LogSink(_folder, _console, LogRotation.Default, clock);
+        var log = sut.FileOf(Spam);
+        sut.Child(Spam, "before");
+
+        File.Move(log, log + "-20261123");
+        File.WriteAllText(log, "");
+        clock.Advance(LogFile.CheckInterval);
+        sut.Child(Spam, "after");
+
+        Assert.Equal(["before"], File.ReadAllLines(log + "-20261123"));
+        Assert.Equal(["after"], File.ReadAllLines(log));
+        Assert.EndsWith($"{log} was replaced or truncated; writing to it again", Assert.Single(File.ReadAllLines(sut.SupervisorFile)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Child_FileTruncatedUnderIt_CountsFromTheNewSizeForRotation()
+    {
+        // logrotate's copytruncate: the file is emptied in place. Its size restarts from zero, so the next rotation
+        // comes after maxSize more bytes, not at once.
+        var clock = new ManualClock();
+        using var sut = new LogSink(_folder, _console, new LogRotation(10 * LineBytes, MaxFiles: 1), clock);
+        var log = sut.FileOf(Spam);
+        WriteLines(sut, Spam, 8);
+
+        File.WriteAllText(log, "");
+        clock.Advance(LogFile.CheckInterval);
+        WriteLines(sut, Spam, 5);
+
+        Assert.Equal(Lines(0, 5), File.ReadAllLines(log));
+        Assert.False(File.Exists(log + ".1"));
+    }
+
+    [Fact]
     public void Child_LogsFolderRemovedAfterAFailedWrite_NextLineCreatesItAgain()
     {
         using var sut = new LogSink(_folder, _console) { Live = true };
