@@ -114,6 +114,8 @@ public static class OpenInferenceApi
             return UnknownModel(model);
         }
 
+        model = served.Name; // as registered, whatever case the path used
+
         var described = executor.Describe(served, version);
         if (described is null)
         {
@@ -138,6 +140,8 @@ public static class OpenInferenceApi
             return UnknownModel(model);
         }
 
+        model = served.Name; // as registered, whatever case the path used
+
         if (version is not null && !served.Snapshot.ByVersion.ContainsKey(version))
         {
             return UnknownVersion(model, version);
@@ -156,6 +160,8 @@ public static class OpenInferenceApi
             executor.RecordError(model, version, HostingTags.ErrorKinds.NotFound);
             return UnknownModel(model);
         }
+
+        model = served.Name; // as registered, whatever case the path used
 
         if (version is not null && !served.Snapshot.ByVersion.ContainsKey(version))
         {

@@ -346,7 +346,7 @@ internal sealed partial class ModelExecutor(
             : served is not null && (served.Snapshot.ByVersion.ContainsKey(version) || served.RequestCounts.ContainsKey(version)) ? version
             : HostingTags.Unknown;
         telemetry.Errors.Add(1,
-            new KeyValuePair<string, object?>(HostingTags.Model, served is null ? HostingTags.Unknown : model),
+            new KeyValuePair<string, object?>(HostingTags.Model, served is null ? HostingTags.Unknown : served.Name),
             new KeyValuePair<string, object?>(HostingTags.Version, versionTag),
             new KeyValuePair<string, object?>(HostingTags.Kind, kind));
     }

@@ -38,7 +38,7 @@ internal sealed partial class ModelRepository : IDisposable
         Models = registrations.Models.ToDictionary(
             r => r.Name,
             r => new ServedModel(r.Name, r.Loader, Settings(current, r.Name).Bulkhead),
-            StringComparer.Ordinal);
+            StringComparer.OrdinalIgnoreCase);
         Root = rootResolver.Resolve(current.Root, [.. Models.Keys]);
         telemetry.ObserveCounter("lattice.hosting.requests", "{request}", "Inference requests answered, by model and version.", ObserveRequests);
         telemetry.ObserveGauge("lattice.hosting.queue.depth", "{request}", "Requests waiting in a model's bulkhead queue and micro-batch queues.", ObserveQueueDepth);
@@ -46,7 +46,10 @@ internal sealed partial class ModelRepository : IDisposable
         telemetry.ObserveGauge("lattice.hosting.model.versions", "{version}", "Versions of a model loaded and taking traffic.", ObserveVersions);
     }
 
-    /// <summary>Served models by name (case-sensitive, as in URLs).</summary>
+    /// <summary>
+    /// Served models by name, in any case, as routing matches the typed APIs' paths and configuration its keys (two
+    /// models whose names differ only in case cannot be registered). Answers name a model as it was registered.
+    /// </summary>
     public IReadOnlyDictionary<string, ServedModel> Models { get; }
 
     /// <summary>Full path of the repository root.</summary>

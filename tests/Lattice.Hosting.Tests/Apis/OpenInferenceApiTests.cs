@@ -153,6 +153,28 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     }
 
     [Theory]
+    [InlineData("/v2/models/SENTIMENT")]
+    [InlineData("/v2/models/Sentiment/versions/1")]
+    [InlineData("/v2/models/sentIment/ready")]
+    public async Task ModelPaths_AnyCaseOfTheName_AnswerWithTheNameAsRegistered(string path)
+    {
+        // As the typed APIs' paths (routing ignores case) and configuration keys: one model, one name in answers.
+        var (status, body, _) = await _client.GetJsonAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("sentiment", body.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Infer_AnyCaseOfTheName_AnswersWithTheNameAsRegistered()
+    {
+        var (status, body, _) = await _client.PostAsync("/v2/models/SENTIMENT/infer", TextRequest);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("sentiment", body.GetProperty("model_name").GetString());
+    }
+
+    [Theory]
     [InlineData("/v2/models/sentiment/ready")]
     [InlineData("/v2/models/sentiment/versions/1/ready")]
     public async Task ModelReady_Loaded_Returns200Ready(string path)
