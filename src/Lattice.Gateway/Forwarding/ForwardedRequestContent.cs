@@ -22,6 +22,8 @@ internal sealed class ForwardedRequestContent : HttpContent
     private readonly ReadOnlyMemory<byte> _buffered;
     private int _sentInAttempt;
     private bool _streamConsumed;
+    private volatile bool _waitingForClient;
+    private TaskCompletionSource? _copying;
 
     private ForwardedRequestContent(PipeReader? source, ReadOnlyMemory<byte> buffered)
     {
@@ -41,6 +43,19 @@ internal sealed class ForwardedRequestContent : HttpContent
     /// <summary>Whether another attempt can send the body again: a buffered or empty body can, a streamed one only if unsent.</summary>
     public bool CanResend => _source is null || !_streamConsumed;
 
+    /// <summary>
+    /// True while a streamed body's copy waits for more bytes from the client, and after a copy that such a wait ended
+    /// (cancelled or failed): if the attempt ends then (the route's timeout), the client's body is late, not the
+    /// replica's answer.
+    /// </summary>
+    public bool WaitingForClient => _waitingForClient;
+
+    /// <summary>
+    /// Completes once a streamed body's copy has stopped reading the client's body (at once when none is running):
+    /// the request's body reader is free again, for Kestrel to drain or close.
+    /// </summary>
+    public Task CopyEnded => _copying?.Task ?? Task.CompletedTask;
+
     /// <summary>What went wrong while sending, or <see cref="ForwarderError.None"/>.</summary>
     public ForwarderError Error { get; private set; }
 
@@ -48,6 +63,7 @@ internal sealed class ForwardedRequestContent : HttpContent
     public void BeginAttempt()
     {
         Volatile.Write(ref _sentInAttempt, 0);
+        _waitingForClient = false;
         Error = ForwarderError.None;
     }
 
@@ -88,7 +104,16 @@ internal sealed class ForwardedRequestContent : HttpContent
         }
 
         _streamConsumed = true;
-        await CopyStreamedAsync(_source, stream, cancellationToken);
+        _copying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            await CopyStreamedAsync(_source, stream, cancellationToken);
+        }
+        finally
+        {
+            // _waitingForClient stays as it was: true when a read of the client's body was what ended the copy.
+            _copying.TrySetResult();
+        }
     }
 
     private async Task CopyStreamedAsync(PipeReader source, Stream stream, CancellationToken cancellationToken)
@@ -98,7 +123,9 @@ internal sealed class ForwardedRequestContent : HttpContent
             ReadResult result;
             try
             {
+                _waitingForClient = true;
                 result = await source.ReadAsync(cancellationToken);
+                _waitingForClient = false;
             }
             catch (BadHttpRequestException bad) when (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {

@@ -30,6 +30,9 @@ internal enum ForwarderError
     /// <summary>Reading the client's request body failed.</summary>
     RequestBodyClient,
 
+    /// <summary>The route's timeout passed while the attempt was waiting for more of the client's request body.</summary>
+    RequestBodyTimedOut,
+
     /// <summary>Writing the request body to the replica failed.</summary>
     RequestBodyDestination,
 
@@ -55,6 +58,7 @@ internal static class ForwarderErrors
         ForwarderError.RequestCanceled => "client_canceled",
         ForwarderError.RequestBodyTooLarge => "body_too_large",
         ForwarderError.RequestBodyClient => "request_body_client",
+        ForwarderError.RequestBodyTimedOut => "request_body_timeout",
         ForwarderError.RequestBodyDestination => "request_body_upstream",
         ForwarderError.UpstreamRequestFailed => "upstream_failed",
         ForwarderError.ResponseBodyClient => "response_body_client",
@@ -66,11 +70,12 @@ internal static class ForwarderErrors
     public static bool NothingSent(ForwarderError error) => error is ForwarderError.ConnectFailed or ForwarderError.CircuitOpen;
 
     /// <summary>
-    /// True when the client ended the attempt (it went away, or its body broke or outgrew the limit): a verdict on
-    /// nobody, counted neither for nor against the replica (circuit breaker, outlier ejection).
+    /// True when the client ended the attempt (it went away, or its body broke, stalled or outgrew the limit): a
+    /// verdict on nobody, counted neither for nor against the replica (circuit breaker, outlier ejection).
     /// </summary>
     public static bool IsClientFault(ForwarderError error) =>
-        error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.RequestBodyTooLarge;
+        error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyClient or ForwarderError.RequestBodyTimedOut
+            or ForwarderError.RequestBodyTooLarge;
 
     /// <summary>True when the error says the replica is unhealthy (counts for outlier ejection and the circuit breaker).</summary>
     public static bool IsReplicaFailure(ForwarderError error) =>

@@ -87,30 +87,43 @@ internal sealed class HttpForwarder : IDisposable
         catch (OperationCanceledException exception)
         {
             var error = requestAborted.IsCancellationRequested ? ForwarderError.RequestCanceled
-                : timeout.TimedOut ? ForwarderError.RequestTimedOut
+                : timeout.TimedOut ? TimedOut(request.Content as ForwardedRequestContent)
                 : ForwarderError.UpstreamRequestFailed;
             return new ForwardAttempt(null, error, exception);
         }
         catch (HttpRequestException exception)
         {
-            return new ForwardAttempt(null, Classify(request.Content as ForwardedRequestContent, exception, requestAborted), exception);
+            return new ForwardAttempt(null, Classify(request.Content as ForwardedRequestContent, exception, timeout, requestAborted), exception);
         }
         catch (Exception exception) when (request.Content is ForwardedRequestContent { Error: not ForwarderError.None } content)
         {
-            return new ForwardAttempt(null, content.Error, exception);
+            return new ForwardAttempt(null, timeout.TimedOut ? TimedOut(content) : content.Error, exception);
         }
     }
 
-    private static ForwarderError Classify(ForwardedRequestContent? content, HttpRequestException exception, CancellationToken requestAborted)
-    {
-        if (content is { Error: not ForwarderError.None })
-        {
-            return content.Error;
-        }
+    /// <summary>
+    /// The route's timeout passed before the response headers: the replica's fault, unless the attempt was still waiting
+    /// for the client's body (a client that stops sending must not open a healthy replica's circuit for everyone).
+    /// </summary>
+    private static ForwarderError TimedOut(ForwardedRequestContent? content) =>
+        content is { WaitingForClient: true } ? ForwarderError.RequestBodyTimedOut : ForwarderError.RequestTimedOut;
 
+    private static ForwarderError Classify(ForwardedRequestContent? content, HttpRequestException exception, TimeoutScope timeout, CancellationToken requestAborted)
+    {
         if (requestAborted.IsCancellationRequested)
         {
             return ForwarderError.RequestCanceled;
+        }
+
+        if (timeout.TimedOut)
+        {
+            // The copy of a body saw the timeout's cancellation as its own (RequestCanceled): the timeout decides.
+            return TimedOut(content);
+        }
+
+        if (content is { Error: not ForwarderError.None })
+        {
+            return content.Error;
         }
 
         var nothingSent = content is null || !content.Started;

@@ -239,6 +239,13 @@ internal sealed partial class ProxyMiddleware(
         {
             if (result.Response is not { } response)
             {
+                if (result.Error == ForwarderError.RequestBodyTimedOut && content is not null)
+                {
+                    // The timeout cancelled the copy's read of the client's body; once it has let go of the body
+                    // reader, Kestrel may close the connection without two readers at once.
+                    await content.CopyEnded.WaitAsync(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
                 await WriteForwardErrorAsync(context, route, replica, replicas, result);
                 return;
             }
@@ -686,6 +693,12 @@ internal sealed partial class ProxyMiddleware(
                 return;
             case ForwarderError.RequestBodyClient:
                 await problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", "Reading the request body failed.");
+                return;
+            case ForwarderError.RequestBodyTimedOut:
+                // The rest of the body is not read: the connection closes after this answer (RFC 9110 §15.5.9).
+                context.Response.Headers.Connection = "close";
+                await problems.WriteAsync(context, StatusCodes.Status408RequestTimeout, "Request body timeout",
+                    $"The request body did not arrive within {route.Timeout.TotalSeconds:0.###} s; '{route.Service}' was waiting for it.");
                 return;
             case ForwarderError.RequestTimedOut:
                 await problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Upstream timeout",

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lattice.Gateway.Tests.Forwarding;
 
@@ -75,6 +76,42 @@ public sealed class ForwardingTests
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal(ProblemTypes.GatewayTimeout, problem.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Forward_ClientStopsSendingItsBody_Returns408Problem_AndTheReplicaIsNotBlamed()
+    {
+        // A body that stops arriving holds the upstream too: past the route's timeout that is the client's fault, and
+        // must not count toward ejecting the replica or opening its circuit for every caller.
+        await using var upstream = await Upstreams.StartAsync(app => app.MapPost("/read", async (HttpContext context) =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            return "read";
+        }));
+        var settings = GatewayHost.Route("read", "/api/read", "read", "/read", [upstream.BaseAddress])
+            .With("Lattice:Gateway:Routes:read:Timeout", "00:00:00.500")
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1");
+        await using var sut = await GatewayHost.StartAsync(settings);
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(sut.BaseAddress.Host, sut.BaseAddress.Port, Ct);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            "POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 200000\r\n\r\n" + new string('a', 70_000)), Ct);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct); // the gateway closes the connection
+
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.Contains(ProblemTypes.RequestTimeout, answer, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", answer, StringComparison.OrdinalIgnoreCase);
+        var replica = Assert.Single(sut.Services.GetRequiredService<Lattice.Gateway.LoadBalancing.ClusterRegistry>().GetOrAdd("read").Replicas);
+        Assert.Equal(0, replica.ConsecutiveFailures);
+        Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, replica.CircuitState);
+        Assert.False(replica.IsEjected(DateTimeOffset.UtcNow.UtcTicks));
+
+        using var client = sut.CreateClient();
+        var next = await client.PostAsync("/api/read", new StringContent("whole"), Ct);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
     [Fact]
