@@ -17,7 +17,7 @@ internal static class KeysApi
 
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/gateway/keys").WithTags("Gateway keys").AddEndpointFilter<AdminScopeFilter>();
+        var group = endpoints.MapGroup("/gateway/keys").WithTags("Gateway keys").RequireAdminScope();
         group.MapPost("/", CreateAsync).WithName("CreateKey").WithSummary("Creates an API key; the answer is the only time its secret is shown.");
         group.MapGet("/", ListAsync).WithName("ListKeys").WithSummary("Lists keys (never their secrets).");
         group.MapDelete("/{id}", RevokeAsync).WithName("RevokeKey").WithSummary("Revokes a key at once.");

@@ -9,7 +9,7 @@ internal static class UpstreamsApi
     public static IEndpointRouteBuilder MapUpstreamsApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/gateway/upstreams", List)
-            .AddEndpointFilter<AdminScopeFilter>()
+            .RequireAdminScope()
             .WithTags("Gateway upstreams")
             .WithName("ListUpstreams")
             .WithSummary("Replicas per service: health, ejection, circuit state, requests in flight.");

@@ -72,6 +72,7 @@ public static class GatewayExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseMiddleware<ProxyMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<AdminScopeMiddleware>();
         app.MapKeysApi();
         app.MapUpstreamsApi();
         return app;

@@ -259,6 +259,27 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task KeysApi_NonAdminOrNoKey_IsRefusedBeforeTheBodyIsRead()
+    {
+        // The scope is checked before the body is bound: a malformed body from a caller who may not call the API is a
+        // 401 or 403, never the JSON parser's 400.
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        var key = await sut.CreateKeyAsync(["predict:*"]);
+        using var anonymous = sut.CreateClient();
+        using var predictor = sut.CreateClient(key);
+
+        var missing = await anonymous.PostAsync("/gateway/keys", new StringContent("{bad", System.Text.Encoding.UTF8, "application/json"), Ct);
+        var forbidden = await predictor.PostAsync("/gateway/keys", new StringContent("{bad", System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task KeysApi_UnknownScope_Returns400Problem()
     {
         var (upstream, sut) = await StartAsync();
