@@ -7,6 +7,7 @@ using Lattice.Gateway.Proxy;
 using Lattice.Gateway.RateLimiting;
 using Lattice.Gateway.Routing;
 using Lattice.Gateway.Telemetry;
+using Lattice.ServiceDefaults.Limits;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -60,6 +61,7 @@ public static class GatewayExtensions
 
         // Header size and count limits (431 ProblemDetails) are ServiceDefaults' Lattice:RequestLimits, as in every process.
         services.Configure<KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
+        LeaveRoomForForwardedHeaders(builder);
         return builder;
     }
 
@@ -77,6 +79,34 @@ public static class GatewayExtensions
         app.MapUpstreamsApi();
         return app;
     }
+
+    /// <summary>
+    /// What the gateway accepts must pass a service behind it with the same limits, yet it adds up to four header lines
+    /// (X-Forwarded-For, -Proto, -Host and traceparent, tracestate taking the client's place) and a few hundred bytes.
+    /// So, unless configured, the gateway's own header limits are the defaults less that: 96 lines and 30 KiB. (An
+    /// unusually long Host is sent twice, as Host and X-Forwarded-Host, and can still take the forwarded head past a
+    /// service's limit: the service's 431 is relayed.)
+    /// </summary>
+    private static void LeaveRoomForForwardedHeaders(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(RequestHeadLimitsOptions.SectionName);
+        var defaults = new RequestHeadLimitsOptions();
+        builder.Services.Configure<RequestHeadLimitsOptions>(limits =>
+        {
+            if (section[nameof(RequestHeadLimitsOptions.MaxRequestHeaderCount)] is null)
+            {
+                limits.MaxRequestHeaderCount = defaults.MaxRequestHeaderCount - ForwardedHeaderLines;
+            }
+
+            if (section[nameof(RequestHeadLimitsOptions.MaxRequestHeadersBytes)] is null)
+            {
+                limits.MaxRequestHeadersBytes = defaults.MaxRequestHeadersBytes - ForwardedHeaderBytes;
+            }
+        });
+    }
+
+    private const int ForwardedHeaderLines = 4;
+    private const int ForwardedHeaderBytes = 2 * 1024;
 
     private static void AddValidatedOptions<T>(IServiceCollection services, string section)
         where T : class =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Lattice.ServiceDefaults;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -241,6 +242,34 @@ public sealed class ForwardingTests
 
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
         Assert.Equal(ProblemTypes.HeadersTooLarge, problem.GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData(96, HttpStatusCode.OK)]
+    [InlineData(97, HttpStatusCode.RequestHeaderFieldsTooLarge)]
+    public async Task Forward_HeaderLinesTheGatewayAccepts_PassAServiceWithTheDefaultLimits(int lines, HttpStatusCode expected)
+    {
+        // The gateway adds X-Forwarded-For/-Proto/-Host and traceparent: its own default limit leaves room for them,
+        // so a service behind it with the default 100 lines never refuses what the gateway let through.
+        await using var upstream = await Lattice.Testing.KestrelApp.StartAsync(
+            builder => builder.AddServiceDefaults(),
+            app => app.MapGet("/h", () => "ok"),
+            cancellationToken: Ct);
+        var settings = GatewayHost.Route("h", "/api/h", "h", "/h", [upstream.BaseAddress]);
+        await using var sut = await GatewayHost.StartAsync(settings);
+        var head = new System.Text.StringBuilder("GET /api/h HTTP/1.1\r\nHost: x\r\n"); // RawHttp adds Connection: close
+        for (var i = 0; i < lines - 2; i++)
+        {
+            head.Append(System.Globalization.CultureInfo.InvariantCulture, $"X-H{i}: v\r\n");
+        }
+
+        var (status, body) = await RawHttp.SendAsync(sut.BaseAddress, head.Append("\r\n").ToString(), Ct);
+
+        Assert.True((int)expected == status, $"{status}: {body}");
+        if (expected != HttpStatusCode.OK)
+        {
+            Assert.Contains("the limit is 96", body, StringComparison.Ordinal); // the gateway's own answer, not the service's
+        }
     }
 
     [Fact]
