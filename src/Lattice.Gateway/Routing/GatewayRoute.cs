@@ -46,6 +46,15 @@ internal sealed class GatewayRoute
         var path = remainder.Length == 0
             ? (UpstreamPathPrefix.Length == 0 ? "/" : UpstreamPathPrefix)
             : UpstreamPathPrefix.Length == 0 && remainder[0] != '/' ? "/" + remainder : UpstreamPathPrefix + remainder;
-        return string.IsNullOrEmpty(query) ? path : path + query;
+        if (string.IsNullOrEmpty(query))
+        {
+            return path;
+        }
+
+        // Kestrel lets a literal '#' through in the query (a client's, not a fragment: none is ever sent), and .NET's Uri
+        // would cut the query there, dropping what follows ("?x=#&version=9" lost version=9). Escaped, it means to the
+        // service what it meant to Kestrel. (Other characters RFC 3986 leaves out of a query, such as '"' or '{', Uri
+        // sends percent-encoded, which the service decodes to the same value.)
+        return path + (query.Contains('#', StringComparison.Ordinal) ? query.Replace("#", "%23", StringComparison.Ordinal) : query);
     }
 }

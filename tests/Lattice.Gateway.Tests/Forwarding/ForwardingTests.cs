@@ -273,6 +273,19 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Forward_LiteralHashInTheQuery_ReachesTheServiceWithEveryParameter()
+    {
+        await using var upstream = await Upstreams.StartAsync(app => app.MapGet("/q", (HttpContext context) =>
+            $"x={context.Request.Query["x"]};version={context.Request.Query["version"]}"));
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("q", "/api/q", "q", "/q", [upstream.BaseAddress]));
+
+        var (status, body) = await RawHttp.SendAsync(sut.BaseAddress, "GET /api/q?x=#&version=9 HTTP/1.1\r\nHost: x\r\n\r\n", Ct);
+
+        Assert.Equal(200, status);
+        Assert.Equal("x=#;version=9", body); // as the service reads it when called directly
+    }
+
+    [Fact]
     public async Task Forward_UpstreamProblem_IsRelayedUntouched()
     {
         await using var upstream = await Upstreams.StartAsync(app => app.MapPost("/v1/x", () =>
