@@ -127,6 +127,28 @@ internal ref struct InferenceRequestParser
         return false;
     }
 
+    [Flags]
+    private enum KnownMember
+    {
+        None = 0,
+        Id = 1,
+        Parameters = 2,
+        Inputs = 4,
+        Outputs = 8,
+    }
+
+    /// <summary>A request member given twice is ambiguous (which one counts?): refused rather than merged or last-wins.</summary>
+    private bool FirstTime(ref KnownMember seen, KnownMember member, string name)
+    {
+        if ((seen & member) != 0)
+        {
+            return Fail(RequestError.BadInput, $"'{name}' appears more than once.");
+        }
+
+        seen |= member;
+        return true;
+    }
+
     private bool ReadRequest(ref Utf8JsonReader reader, ParsedInferenceRequest request)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -135,10 +157,16 @@ internal ref struct InferenceRequestParser
         }
 
         var sawInputs = false;
+        var seen = KnownMember.None;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("id"u8))
             {
+                if (!FirstTime(ref seen, KnownMember.Id, "id"))
+                {
+                    return false;
+                }
+
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.String)
                 {
@@ -149,6 +177,11 @@ internal ref struct InferenceRequestParser
             }
             else if (reader.ValueTextEquals("parameters"u8))
             {
+                if (!FirstTime(ref seen, KnownMember.Parameters, "parameters"))
+                {
+                    return false;
+                }
+
                 reader.Read();
                 if (!ReadParameters(ref reader, "parameters", request))
                 {
@@ -157,6 +190,11 @@ internal ref struct InferenceRequestParser
             }
             else if (reader.ValueTextEquals("inputs"u8))
             {
+                if (!FirstTime(ref seen, KnownMember.Inputs, "inputs"))
+                {
+                    return false;
+                }
+
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartArray)
                 {
@@ -174,6 +212,11 @@ internal ref struct InferenceRequestParser
             }
             else if (reader.ValueTextEquals("outputs"u8))
             {
+                if (!FirstTime(ref seen, KnownMember.Outputs, "outputs"))
+                {
+                    return false;
+                }
+
                 reader.Read();
                 if (!ReadOutputs(ref reader, request))
                 {

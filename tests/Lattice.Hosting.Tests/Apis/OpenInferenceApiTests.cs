@@ -374,6 +374,12 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
     [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"FP32\", \"data\": [1, \"x\", 3]}]}")]
     [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 4], \"datatype\": \"FP32\", \"data\": [1, 2, 3, 4]}]}")]
     [InlineData("linear", "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 3], \"datatype\": \"BYTES\", \"data\": [\"1\", \"2\", \"3\"]}]}")]
+    // A member given twice is ambiguous, in either order.
+    [InlineData("sentiment", "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}], \"inputs\": []}")]
+    [InlineData("sentiment", "{\"inputs\": [], \"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"id\": \"a\", \"id\": \"b\", \"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"outputs\": [], \"outputs\": [], \"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
+    [InlineData("sentiment", "{\"parameters\": {}, \"parameters\": {}, \"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"a\"]}]}")]
     public async Task Infer_BadInput_Returns400ErrorObject(string model, string json)
     {
         var (status, body, response) = await _client.PostAsync($"/v2/models/{model}/infer", json);
