@@ -183,6 +183,14 @@ internal sealed partial class ModelRepository : IDisposable
         using var activity = HostingTelemetry.ActivitySource.StartActivity("load model version");
         activity?.SetTag("lattice.model", source.ModelName);
         activity?.SetTag("lattice.model.version", source.Version);
+        if (!IsSafeVersionName(source.Version))
+        {
+            // The name goes into URL paths and the X-Model-Version header, which take ASCII only: served, every answer would fail.
+            RecordRefusal(source, "InvalidVersionName",
+                "a version folder name may hold only ASCII letters, digits, '.', '-' and '_'", null);
+            return null;
+        }
+
         var started = Stopwatch.GetTimestamp();
         IModelAdapter? adapter = null;
         MicroBatcher? batcher = null;
@@ -224,6 +232,10 @@ internal sealed partial class ModelRepository : IDisposable
             return null;
         }
     }
+
+    /// <summary>Whether a version folder name is safe as a URL segment, a header value and a metric label: ASCII letters, digits, '.', '-' and '_'.</summary>
+    internal static bool IsSafeVersionName(string version) =>
+        version.Length > 0 && version.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_');
 
     private void RecordRefusal(ModelVersionSource source, string reason, string message, Exception? exception)
     {

@@ -107,6 +107,57 @@ public sealed class HotReloadTests
     }
 
     [Fact]
+    public async Task NonAsciiVersionName_AtLoad_IsRefusedWhileOthersServe()
+    {
+        var repository = TempRepository.WithDefaults();
+        TestModels.WriteKeywordClassifier(repository.Root, "sentiment", "é", [0f, 0.5f]);
+        await using var sut = await ModelServerApp.StartAsync(repository);
+        using var client = sut.CreateClient();
+        var served = sut.Services.GetRequiredService<ModelRepository>().Models["sentiment"];
+
+        var (oipStatus, oip, oipResponse) = await client.PostAsync("/v2/models/sentiment/infer", """{"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["positive"]}]}""");
+        var (typedStatus, typed, _) = await client.PostAsync("/v1/sentiment", """{"text": "positive"}""");
+        var metrics = await client.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
+
+        Assert.Equal(["1", "2"], served.Snapshot.VersionNames);
+        Assert.Contains("é", served.Refused.Keys);
+        Assert.Equal(HttpStatusCode.OK, oipStatus);
+        Assert.Equal("2", oip.GetProperty("model_version").GetString());
+        Assert.Equal("2", oipResponse.Headers.GetValues("X-Model-Version").Single());
+        Assert.Equal(HttpStatusCode.OK, typedStatus);
+        Assert.Equal("2", typed.GetProperty("version").GetString());
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("lattice_hosting_model_load_failures_total{", StringComparison.Ordinal)
+            && l.Contains("reason=\"InvalidVersionName\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NonAsciiVersionName_AddedWhileRunning_IsRefusedWhileOthersServe()
+    {
+        var repository = TempRepository.WithDefaults();
+        await using var sut = await ModelServerApp.StartAsync(repository);
+        using var client = sut.CreateClient();
+        var served = sut.Services.GetRequiredService<ModelRepository>().Models["sentiment"];
+
+        TestModels.WriteKeywordClassifier(repository.Root, "sentiment", "é", [0f, 0.5f]);
+        await Eventually.TrueAsync(() => served.Refused.ContainsKey("é"), "the version named é to be refused");
+        var (status, body, response) = await client.PostAsync("/v1/sentiment", """{"text": "positive"}""");
+
+        Assert.Equal(["1", "2"], served.Snapshot.VersionNames);
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("2", body.GetProperty("version").GetString());
+        Assert.Equal("2", response.Headers.GetValues("X-Model-Version").Single());
+    }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("v2.1-rc_3", true)]
+    [InlineData("é", false)]
+    [InlineData("two words", false)]
+    [InlineData("a%2Fb", false)]
+    public void IsSafeVersionName_AsciiLettersDigitsDotDashUnderscore(string version, bool expected) =>
+        Assert.Equal(expected, ModelRepository.IsSafeVersionName(version));
+
+    [Fact]
     public async Task EmptyVersionFolder_IsPendingNotRefused()
     {
         var repository = TempRepository.WithDefaults();
