@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Lattice.Hosting.Apis;
 using Lattice.Hosting.Telemetry;
 using Lattice.ServiceDefaults.Compression;
@@ -28,6 +29,18 @@ internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Mess
         _ => new(StatusCodes.Status400BadRequest, HostingTags.ErrorKinds.BadInput, error),
     };
 
+    /// <summary>
+    /// A body the server could not read to its end (Kestrel's <see cref="BadHttpRequestException"/>): it did not arrive
+    /// in time (408, the minimum data rate), its chunked framing is broken (400) or it is larger than the server allows (413).
+    /// </summary>
+    public static BodyRefusal Unreadable(BadHttpRequestException exception, int limit) => exception.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => TooLarge(limit),
+        StatusCodes.Status408RequestTimeout => new(StatusCodes.Status408RequestTimeout, HostingTags.ErrorKinds.BadInput,
+            "The request body did not arrive in time; it was sent too slowly or stopped before its end."),
+        var status => new(status, HostingTags.ErrorKinds.BadInput, $"The request body could not be read: {exception.Message}"),
+    };
+
     /// <summary>The typed APIs' answer: a ProblemDetails.</summary>
     public ProblemHttpResult ToProblem(HttpResponse response)
     {
@@ -36,6 +49,7 @@ internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Mess
         {
             StatusCodes.Status413PayloadTooLarge => ("Request body too large", ProblemTypes.PayloadTooLarge),
             StatusCodes.Status415UnsupportedMediaType => ("Unsupported content encoding", ProblemTypes.UnsupportedMediaType),
+            StatusCodes.Status408RequestTimeout => ("Request timeout", ProblemTypes.RequestTimeout),
             _ => ("Invalid input", ModelServerProblemTypes.InvalidInput),
         };
         return TypedResults.Problem(Message, statusCode: StatusCode, title: title, type: type);
@@ -82,7 +96,17 @@ internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
         var reader = request.BodyReader;
         while (true)
         {
-            var read = await reader.ReadAsync(cancellationToken);
+            ReadResult read;
+            try
+            {
+                read = await reader.ReadAsync(cancellationToken);
+            }
+            catch (BadHttpRequestException ex)
+            {
+                // A client that went away is a ConnectionResetException or a cancellation, not this: it stays unanswered (499).
+                return (default, BodyRefusal.Unreadable(ex, limit));
+            }
+
             var buffered = read.Buffer;
             if (buffered.Length > limit)
             {

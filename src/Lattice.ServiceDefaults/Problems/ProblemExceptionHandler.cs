@@ -33,7 +33,12 @@ internal sealed partial class ProblemExceptionHandler(
             {
                 Status = bad.StatusCode,
                 Type = ProblemTypes.ForStatus(bad.StatusCode),
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                Title = bad.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                    StatusCodes.Status408RequestTimeout => "Request timeout", // a body slower than Kestrel's minimum data rate
+                    _ => "Bad request",
+                },
                 Detail = BindingFailures.Describe(bad),
             },
             _ => Internal(exception),

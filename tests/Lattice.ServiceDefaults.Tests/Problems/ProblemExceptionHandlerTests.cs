@@ -56,6 +56,24 @@ public sealed class ProblemExceptionHandlerTests
         Assert.Contains(LogLevel.Error, logs.Levels);
     }
 
+    [Theory]
+    [InlineData(StatusCodes.Status400BadRequest, "Bad request")]
+    [InlineData(StatusCodes.Status408RequestTimeout, "Request timeout")]
+    [InlineData(StatusCodes.Status413PayloadTooLarge, "Request body too large")]
+    public async Task BadHttpRequest_TitleMatchesItsStatus(int status, string title)
+    {
+        // A body slower than Kestrel's minimum data rate is a 408 that was titled "Bad request".
+        var (handler, problems, _) = Create();
+        var context = new DefaultHttpContext();
+
+        await handler.TryHandleAsync(context, new BadHttpRequestException("Reading the request body timed out.", status), CancellationToken.None);
+
+        Assert.Equal(status, context.Response.StatusCode);
+        Assert.Equal(status, problems.Last?.Status);
+        Assert.Equal(title, problems.Last?.Title);
+        Assert.Equal(ProblemTypes.ForStatus(status), problems.Last?.Type);
+    }
+
     private static (ProblemExceptionHandler Handler, CountingProblems Problems, ListLogger Logs) Create()
     {
         var problems = new CountingProblems();
@@ -80,9 +98,12 @@ public sealed class ProblemExceptionHandlerTests
             return ValueTask.CompletedTask;
         }
 
+        public Microsoft.AspNetCore.Mvc.ProblemDetails? Last { get; private set; }
+
         public ValueTask<bool> TryWriteAsync(ProblemDetailsContext context)
         {
             Writes++;
+            Last = context.ProblemDetails;
             return ValueTask.FromResult(true);
         }
     }
