@@ -60,6 +60,10 @@ public sealed class ProblemExceptionHandlerTests
     [InlineData(StatusCodes.Status400BadRequest, "Bad request")]
     [InlineData(StatusCodes.Status408RequestTimeout, "Request timeout")]
     [InlineData(StatusCodes.Status413PayloadTooLarge, "Request body too large")]
+    [InlineData(StatusCodes.Status411LengthRequired, "Length required")]
+    [InlineData(StatusCodes.Status414UriTooLong, "Request line too long")]
+    [InlineData(StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request headers too large")]
+    [InlineData(StatusCodes.Status505HttpVersionNotsupported, "HTTP version not supported")]
     public async Task BadHttpRequest_TitleMatchesItsStatus(int status, string title)
     {
         // A body slower than Kestrel's minimum data rate is a 408 that was titled "Bad request".
