@@ -23,7 +23,7 @@ internal sealed class ForwardedRequestContent : HttpContent
     private int _sentInAttempt;
     private bool _streamConsumed;
     private volatile bool _waitingForClient;
-    private TaskCompletionSource? _copying;
+    private Task? _copy;
 
     private ForwardedRequestContent(PipeReader? source, ReadOnlyMemory<byte> buffered)
     {
@@ -51,10 +51,10 @@ internal sealed class ForwardedRequestContent : HttpContent
     public bool WaitingForClient => _waitingForClient;
 
     /// <summary>
-    /// Completes once a streamed body's copy has stopped reading the client's body (at once when none is running):
-    /// the request's body reader is free again, for Kestrel to drain or close.
+    /// Completes (perhaps faulted) once a streamed body's copy has stopped reading the client's body (at once when none
+    /// ran): the request's body reader is free again, for Kestrel to drain or close.
     /// </summary>
-    public Task CopyEnded => _copying?.Task ?? Task.CompletedTask;
+    public Task CopyEnded => _copy ?? Task.CompletedTask;
 
     /// <summary>What went wrong while sending, or <see cref="ForwarderError.None"/>.</summary>
     public ForwarderError Error { get; private set; }
@@ -104,16 +104,9 @@ internal sealed class ForwardedRequestContent : HttpContent
         }
 
         _streamConsumed = true;
-        _copying = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        try
-        {
-            await CopyStreamedAsync(_source, stream, cancellationToken);
-        }
-        finally
-        {
-            // _waitingForClient stays as it was: true when a read of the client's body was what ended the copy.
-            _copying.TrySetResult();
-        }
+        // _waitingForClient stays as the copy left it: true when a read of the client's body was what ended it.
+        _copy = CopyStreamedAsync(_source, stream, cancellationToken);
+        await _copy;
     }
 
     private async Task CopyStreamedAsync(PipeReader source, Stream stream, CancellationToken cancellationToken)

@@ -156,7 +156,6 @@ internal ref struct InferenceRequestParser
             return Fail(RequestError.BadInput, RequestBody.NotAnObject);
         }
 
-        var sawInputs = false;
         var seen = KnownMember.None;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
@@ -201,7 +200,6 @@ internal ref struct InferenceRequestParser
                     return Fail(RequestError.BadInput, "'inputs' must be an array of tensors.");
                 }
 
-                sawInputs = true;
                 while (Next(ref reader) != JsonTokenType.EndArray)
                 {
                     if (!ReadInput(ref reader, request))
@@ -235,7 +233,7 @@ internal ref struct InferenceRequestParser
             return Fail(RequestError.BadInput, "The body has content after its JSON object.");
         }
 
-        if (!sawInputs || request.Inputs.Count == 0)
+        if ((seen & KnownMember.Inputs) == 0 || request.Inputs.Count == 0)
         {
             return Fail(RequestError.BadInput, "'inputs' is required and must hold at least one tensor.");
         }
