@@ -7,6 +7,8 @@
 # A fourth target, "minimal", is a proxy on the building blocks issue 5 prescribes and nothing else: Kestrel forwarding
 # through a pooled SocketsHttpHandler with no features at all (bench/Lattice.Bench.MinimalProxy). Its CPU per request, next to
 # nginx's and the gateway's, splits the gap into what the .NET building blocks cost and what the gateway's features add.
+# A fifth, "splice", is the floor of any .NET proxy: HTTP/1.1 messages copied between raw sockets with inline completions,
+# no HTTP stack, no header touched (bench/Lattice.Bench.SocketSplice); it says how close .NET itself gets to nginx here.
 #
 #   bench/gateway.sh                 # UPSTREAM=auto: the real sentiment service when its project exists, else the stub
 #   UPSTREAM=stub bench/gateway.sh   # the in-repo stub (bench/Lattice.Bench.SentimentStub)
@@ -29,6 +31,7 @@ upstream_port=$((BASE_PORT + 1))
 gateway_port=$((BASE_PORT + 2))
 nginx_port=$((BASE_PORT + 3))
 minimal_port=$((BASE_PORT + 4))
+splice_port=$((BASE_PORT + 5))
 
 bench_require bench/gateway.sh wrk nginx curl
 bench_workdir gateway-bench
@@ -40,7 +43,7 @@ fi
 
 echo "::: building (Release)"
 projects=(src/Lattice.Gateway/Lattice.Gateway.csproj bench/Lattice.Bench.SentimentStub/Lattice.Bench.SentimentStub.csproj
-    bench/Lattice.Bench.MinimalProxy/Lattice.Bench.MinimalProxy.csproj)
+    bench/Lattice.Bench.MinimalProxy/Lattice.Bench.MinimalProxy.csproj bench/Lattice.Bench.SocketSplice/Lattice.Bench.SocketSplice.csproj)
 if [[ $UPSTREAM == sentiment ]]; then projects+=("$sentiment_project/Lattice.Services.Sentiment.csproj"); fi
 for project in "${projects[@]}"; do
     dotnet build "$project" -c Release -nologo -v:q -o "$work/bin/$(basename "$project" .csproj)" >/dev/null
@@ -113,26 +116,36 @@ env Urls="http://127.0.0.1:$minimal_port" UPSTREAM="http://127.0.0.1:$upstream_p
 minimal_pid=$!
 bench_track "$minimal_pid"
 
+echo "::: starting the raw-socket splice on :$splice_port"
+env LISTEN="127.0.0.1:$splice_port" UPSTREAM="http://127.0.0.1:$upstream_port" \
+    dotnet "$work/bin/Lattice.Bench.SocketSplice/Lattice.Bench.SocketSplice.dll" >"$work/splice.log" 2>&1 &
+splice_pid=$!
+bench_track "$splice_pid"
+
+targets=(direct gateway nginx minimal splice)
 declare -A urls=(
     [direct]="http://127.0.0.1:$upstream_port/v1/sentiment"
     [gateway]="http://127.0.0.1:$gateway_port/api/sentiment/v1/sentiment"
     [nginx]="http://127.0.0.1:$nginx_port/api/sentiment/v1/sentiment"
     [minimal]="http://127.0.0.1:$minimal_port/v1/sentiment"
+    [splice]="http://127.0.0.1:$splice_port/v1/sentiment"
 )
 wait_ready "${urls[minimal]}" any || { tail -20 "$work/minimal.log" >&2; exit 1; }
-for target in direct gateway nginx minimal; do
+wait_ready "${urls[splice]}" any || { tail -20 "$work/splice.log" >&2; exit 1; }
+for target in "${targets[@]}"; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "${urls[$target]}" -H "Authorization: Bearer $key" \
         -H 'Content-Type: application/json' -d '{"text":"ok"}')
     [[ $code == 200 ]] || { echo "$target answered $code, not 200" >&2; exit 1; }
 done
 
 # CPU time (clock ticks) of the processes that proxy for a target: none for direct, the gateway, nginx's workers, the
-# minimal proxy.
+# minimal proxy, the splice.
 proxy_ticks() {
     local list=()
     case $1 in
         gateway) list=("$gateway_pid") ;;
         minimal) list=("$minimal_pid") ;;
+        splice) list=("$splice_pid") ;;
         nginx) mapfile -t list < <(pgrep -P "$nginx_pid") ;;
     esac
     if (( ${#list[@]} == 0 )); then echo 0; else cpu_ticks "${list[@]}"; fi
@@ -160,7 +173,7 @@ run_wrk() { # target -> "rps p50us p99us proxy_cpu_us_per_request"
 # Warm-up: 5 s slices of the same load until WARMUP has passed and two slices in a row agree within 10 %
 # (at most three times WARMUP), so every target is measured in its steady state.
 warm_seconds=${WARMUP%s}
-for target in direct nginx minimal gateway; do
+for target in direct nginx minimal splice gateway; do
     slices=() previous=0 elapsed=0
     while true; do
         rps_now=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s bench/wrk-predict.lua "${urls[$target]}" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
@@ -174,7 +187,7 @@ for target in direct nginx minimal gateway; do
 done
 
 declare -A results
-order=(direct gateway nginx minimal)
+order=("${targets[@]}")
 for round in $(seq 1 "$ROUNDS"); do
     echo "::: round $round of $ROUNDS (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
     for target in "${order[@]}"; do
@@ -188,7 +201,7 @@ done
 # (other processes taking the cores) blurs far less than rps.
 printf '\n%-8s %12s %10s %10s %14s\n' target rps p50_us p99_us proxy_cpu_us
 declare -A rps p50 p99 cpu
-for target in direct gateway nginx minimal; do
+for target in "${targets[@]}"; do
     rows=$(sed '/^$/d' <<<"${results[$target]}")
     rps[$target]=$(awk '{ print $1 }' <<<"$rows" | median)
     p50[$target]=$(awk '{ print $2 }' <<<"$rows" | median)
@@ -200,8 +213,8 @@ done
 ratio=$(awk -v g="${rps[gateway]}" -v n="${rps[nginx]}" 'BEGIN { printf "%.2f", g / n }')
 added=$(awk -v g="${p50[gateway]}" -v n="${p50[nginx]}" 'BEGIN { printf "%.0f", g - n }')
 summary="gateway: rps ratio vs nginx = $ratio, added p50 vs nginx = $added us"
-proxies=$(awk -v g="${cpu[gateway]}" -v m="${cpu[minimal]}" -v n="${cpu[nginx]}" -v r="${rps[minimal]}" -v rn="${rps[nginx]}" \
-    'BEGIN { printf "proxy CPU per request: minimal .NET proxy / nginx = %.2f, gateway / minimal .NET proxy = %.2f; minimal .NET proxy rps vs nginx = %.2f", m / n, g / m, r / rn }')
+proxies=$(awk -v g="${cpu[gateway]}" -v m="${cpu[minimal]}" -v n="${cpu[nginx]}" -v s="${cpu[splice]}" -v r="${rps[minimal]}" -v rs="${rps[splice]}" -v rn="${rps[nginx]}" \
+    'BEGIN { printf "proxy CPU per request: splice / nginx = %.2f, minimal .NET proxy / nginx = %.2f, gateway / minimal .NET proxy = %.2f; rps vs nginx: splice %.2f, minimal .NET proxy %.2f", s / n, m / n, g / m, rs / rn, r / rn }')
 
 if [[ ${RECORD:-0} == 1 ]]; then
     dirty=$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' || echo ' (with uncommitted changes)')
@@ -213,14 +226,15 @@ if [[ ${RECORD:-0} == 1 ]]; then
         echo "Gateway: Release build, API-key auth (SHA-256, cached) and per-key token bucket on, response cache off, default telemetry (no OTLP exporter, so spans propagate but are not recorded; /metrics)."
         echo "nginx $(nginx -v 2>&1 | sed 's|nginx version: nginx/||'): worker_processes auto, keepalive 128 to the upstream, access_log off."
         echo "minimal: bench/Lattice.Bench.MinimalProxy, Kestrel forwarding through a pooled SocketsHttpHandler with no features."
+        echo "splice: bench/Lattice.Bench.SocketSplice, HTTP/1.1 messages copied between raw sockets (inline completions), no HTTP stack: the .NET floor."
         echo
         echo "| target | rps | p50 (us) | p99 (us) | proxy CPU per request (us) |"
         echo "|---|---:|---:|---:|---:|"
-        for target in direct gateway nginx minimal; do
+        for target in "${targets[@]}"; do
             printf '| %s | %.0f | %.0f | %.0f | %.1f |\n' "$target" "${rps[$target]}" "${p50[$target]}" "${p99[$target]}" "${cpu[$target]}"
         done
         echo
-        echo "Rounds (rps p50 p99 cpu): direct ${results[direct]//$'\n'/; }gateway ${results[gateway]//$'\n'/; }nginx ${results[nginx]//$'\n'/; }minimal ${results[minimal]//$'\n'/; }"
+        echo "Rounds (rps p50 p99 cpu): direct ${results[direct]//$'\n'/; }gateway ${results[gateway]//$'\n'/; }nginx ${results[nginx]//$'\n'/; }minimal ${results[minimal]//$'\n'/; }splice ${results[splice]//$'\n'/; }"
         echo
         echo "$proxies"
         echo
