@@ -227,9 +227,10 @@ public static class TextClassificationApi
     private static Refusal? CheckText(string? text, ModelServerLimitsOptions limits, int? index)
     {
         var where = index is null ? "'text'" : $"'texts[{index}]'";
-        if (string.IsNullOrEmpty(text))
+        // Whitespace alone is no text to classify either: the model would answer its prior, as for an empty one.
+        if (string.IsNullOrWhiteSpace(text))
         {
-            return new Refusal(RequestError.BadInput, $"{where} must be a non-empty string.");
+            return new Refusal(RequestError.BadInput, $"{where} must be a non-empty string that is not only whitespace.");
         }
 
         return text.Length > limits.MaxTextLength
