@@ -22,20 +22,20 @@ internal sealed class RequestHeadLimitsMiddleware(
         var lineBytes = RequestLineBytes(context);
         if (lineBytes > _limits.MaxRequestLineBytes)
         {
-            return WriteAsync(context, StatusCodes.Status414UriTooLong, ProblemTypes.UriTooLong, "Request line too long",
+            return WriteAsync(context, StatusCodes.Status414UriTooLong, ProblemTypes.UriTooLong, ProblemTitles.UriTooLong,
                 $"The request line (method, target and protocol) is {lineBytes} bytes; the limit is {_limits.MaxRequestLineBytes}.");
         }
 
         var (headerBytes, headerLines) = Measure(request.Headers);
         if (headerLines > _limits.MaxRequestHeaderCount)
         {
-            return WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge, "Request headers too large",
+            return WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge, ProblemTitles.HeadersTooLarge,
                 $"The request has {headerLines} header lines; the limit is {_limits.MaxRequestHeaderCount}.");
         }
 
         if (headerBytes > _limits.MaxRequestHeadersBytes)
         {
-            return WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge, "Request headers too large",
+            return WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemTypes.HeadersTooLarge, ProblemTitles.HeadersTooLarge,
                 $"The request headers are {headerBytes} bytes; the limit is {_limits.MaxRequestHeadersBytes}.");
         }
 

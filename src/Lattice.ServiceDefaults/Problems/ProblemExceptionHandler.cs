@@ -38,8 +38,8 @@ internal sealed partial class ProblemExceptionHandler(
                     StatusCodes.Status413PayloadTooLarge => "Request body too large",
                     StatusCodes.Status408RequestTimeout => "Request timeout", // a body slower than Kestrel's minimum data rate
                     StatusCodes.Status411LengthRequired => "Length required",
-                    StatusCodes.Status414UriTooLong => "Request line too long",
-                    StatusCodes.Status431RequestHeaderFieldsTooLarge => "Request headers too large",
+                    StatusCodes.Status414UriTooLong => ProblemTitles.UriTooLong,
+                    StatusCodes.Status431RequestHeaderFieldsTooLarge => ProblemTitles.HeadersTooLarge,
                     StatusCodes.Status505HttpVersionNotsupported => "HTTP version not supported",
                     _ => "Bad request",
                 },
