@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Lattice.Hosting.Apis;
 using Lattice.Hosting.Telemetry;
 using Lattice.ServiceDefaults.Compression;
+using Lattice.ServiceDefaults.Json;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -13,11 +14,17 @@ namespace Lattice.Hosting.Protocol;
 
 /// <summary>
 /// Why a body was refused before it was parsed: too large (413), sent in a content coding the server does not decode
-/// (415, with <c>Accept-Encoding</c> naming the ones it does) or not valid data of its coding (400). Each API answers it
-/// in its own error shape.
+/// (415, with <c>Accept-Encoding</c> naming the ones it does), declared in a charset other than UTF-8 (415) or not
+/// valid data of its coding (400). Each API answers it in its own error shape.
 /// </summary>
 internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Message)
 {
+    /// <summary>A 415 for the body's charset, not its content coding: no <c>Accept-Encoding</c> would help.</summary>
+    public bool IsCharset { get; private init; }
+
+    public static BodyRefusal Charset(string charset) =>
+        new(StatusCodes.Status415UnsupportedMediaType, HostingTags.ErrorKinds.BadInput, JsonCharset.NotUtf8(charset)) { IsCharset = true };
+
     public static BodyRefusal TooLarge(int limit) => new(StatusCodes.Status413PayloadTooLarge, HostingTags.ErrorKinds.Limit,
         $"The body is larger than {limit} bytes (limit MaxRequestBodyBytes).");
 
@@ -47,6 +54,7 @@ internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Mess
         SetHeaders(response);
         var (title, type) = StatusCode switch
         {
+            StatusCodes.Status415UnsupportedMediaType when IsCharset => (ProblemTitles.UnsupportedMediaType, ProblemTypes.UnsupportedMediaType),
             StatusCodes.Status413PayloadTooLarge => ("Request body too large", ProblemTypes.PayloadTooLarge),
             StatusCodes.Status415UnsupportedMediaType => ("Unsupported content encoding", ProblemTypes.UnsupportedMediaType),
             StatusCodes.Status408RequestTimeout => ("Request timeout", ProblemTypes.RequestTimeout),
@@ -64,7 +72,7 @@ internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Mess
 
     private void SetHeaders(HttpResponse response)
     {
-        if (StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        if (StatusCode == StatusCodes.Status415UnsupportedMediaType && !IsCharset)
         {
             response.Headers[HeaderNames.AcceptEncoding] = ContentCodings.Supported; // RFC 9110 §15.5.16
         }
@@ -83,10 +91,17 @@ internal readonly struct RequestBody(byte[] buffer, int length) : IDisposable
 
     /// <summary>
     /// Reads the whole body, refusing more than <paramref name="limit"/> bytes before buffering them, and undoes its
-    /// content codings (gzip, deflate, br) under the same limit. An empty body is a body of <see cref="Length"/> 0.
+    /// content codings (gzip, deflate, br) under the same limit. An empty body is a body of <see cref="Length"/> 0. A
+    /// <c>Content-Type</c> that declares a charset other than UTF-8 is refused before the body is read.
     /// </summary>
     public static async ValueTask<(RequestBody Body, BodyRefusal? Refusal)> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
+        // Every body read here is parsed as UTF-8 JSON: one declared in another charset would only fail as malformed.
+        if (!JsonCharset.IsUtf8(request.ContentType, out var charset))
+        {
+            return (default, BodyRefusal.Charset(charset!));
+        }
+
         var declared = request.ContentLength;
         if (declared > limit)
         {

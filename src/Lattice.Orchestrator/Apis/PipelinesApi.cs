@@ -102,7 +102,14 @@ internal static class PipelineInput
         if (hasBody && !request.HasJsonContentType())
         {
             return (null, Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType,
-                "Unsupported media type", "Send the pipeline input as application/json."));
+                ProblemTitles.UnsupportedMediaType, "Send the pipeline input as application/json."));
+        }
+
+        // The body is parsed as UTF-8: one declared in another charset would only fail as malformed JSON.
+        if (hasBody && !JsonCharset.IsUtf8(request.ContentType, out var charset))
+        {
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType,
+                ProblemTitles.UnsupportedMediaType, JsonCharset.NotUtf8(charset!)));
         }
 
         using var received = await BoundedBody.ReadAsync(request.Body, request.ContentLength, options.MaxRequestBytes, cancellationToken);

@@ -11,4 +11,7 @@ public static class ProblemTitles
 
     /// <summary>431: the request headers are over the limit (service defaults' limits or Kestrel's own).</summary>
     public const string HeadersTooLarge = "Request headers too large";
+
+    /// <summary>415: a body whose media type or charset the endpoint does not read.</summary>
+    public const string UnsupportedMediaType = "Unsupported media type";
 }

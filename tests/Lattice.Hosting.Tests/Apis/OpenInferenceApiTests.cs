@@ -333,6 +333,20 @@ public sealed class OpenInferenceApiTests(DefaultServerFixture sut) : IClassFixt
         Assert.Equal(expected, body.GetProperty("error").GetString());
     }
 
+    [Theory]
+    [InlineData("/v2/models/sentiment/infer", "application/json; charset=utf-16")]
+    [InlineData("/v2/models/sentiment/infer", "application/json; Charset=\"Windows-1252\"")]
+    [InlineData("/v2/models/linear/infer", "text/plain; charset=UTF-16LE")]
+    public async Task Infer_JsonInAnotherCharset_Returns415Error(string path, string contentType)
+    {
+        var (status, body, response) = await _client.PostAsync(path, TextRequest, contentType);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.StartsWith("Only UTF-8 JSON is accepted", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.False(body.TryGetProperty("type", out _)); // the protocol's {"error"} shape, not ProblemDetails
+        Assert.False(response.Headers.Contains("Accept-Encoding"));
+    }
+
     [Fact]
     public async Task Infer_SingleRowShape_IsOneItem()
     {

@@ -110,6 +110,36 @@ public sealed class TextClassificationApiTests(DefaultServerFixture sut) : IClas
     }
 
     [Theory]
+    [InlineData("/v1/sentiment", "application/json; charset=utf-16")]
+    [InlineData("/v1/sentiment", "application/json; charset=\"UTF-16\"")]
+    [InlineData("/v1/sentiment", "application/json;charset=ISO-8859-1")]
+    [InlineData("/v1/sentiment:batch", "application/json; charset=utf-32")]
+    public async Task Classify_JsonInAnotherCharset_Returns415ProblemDetails(string path, string contentType)
+    {
+        var (status, body, response) = await _client.PostAsync(path, """{"text": "fine", "texts": ["fine"]}""", contentType);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(ProblemTypes.UnsupportedMediaType, body.GetProperty("type").GetString());
+        Assert.Equal(ProblemTitles.UnsupportedMediaType, body.GetProperty("title").GetString());
+        Assert.StartsWith("Only UTF-8 JSON is accepted", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("Accept-Encoding")); // not a content coding problem
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; charset=us-ascii")]
+    [InlineData("application/json")]
+    public async Task Classify_JsonInUtf8OrAscii_IsClassified(string contentType)
+    {
+        var (status, body, _) = await _client.PostAsync("/v1/sentiment", """{"text": "fine"}""", contentType);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("sentiment", body.GetProperty("model").GetString());
+    }
+
+    [Theory]
     [InlineData("/v1/sentiment", "{\"text\":\"\xff\xfe\"}")]
     [InlineData("/v1/sentiment", "{\"text\":\"\\ud800\"}")]
     [InlineData("/v1/sentiment", "{\"text\":\"ok\",\"id\":\"\\udc00\"}")]

@@ -158,6 +158,16 @@ internal static class HttpJson
         return (response.StatusCode, await ReadAsync(response), response);
     }
 
+    /// <summary>Posts <paramref name="json"/> as UTF-8 bytes under <paramref name="contentType"/> exactly as given.</summary>
+    public static async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)> PostAsync(
+        this HttpClient client, string path, string json, string contentType)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(json));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        var response = await client.PostAsync(path, content, TestContext.Current.CancellationToken);
+        return (response.StatusCode, await ReadAsync(response), response);
+    }
+
     public static async Task<(System.Net.HttpStatusCode Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)> GetJsonAsync(
         this HttpClient client, string path)
     {

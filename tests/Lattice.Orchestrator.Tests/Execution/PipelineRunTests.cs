@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -693,6 +694,36 @@ public sealed class PipelineRunTests
 
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-16", true)]
+    [InlineData("application/json; charset=\"UTF-16\"", true)]
+    [InlineData("application/json;charset=iso-8859-1", true)]
+    [InlineData("application/json; charset=UTF-8", false)]
+    [InlineData("application/json; charset=us-ascii", false)]
+    public async Task Run_BodyInAnotherCharset_415OnlyUtf8(string contentType, bool refused)
+    {
+        await using var harness = await OrchestratorHarness.StartAsync(Triage, "language", "sentiment", "intent");
+        using var client = harness.CreateClient();
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes("""{"text": "refund please"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await client.PostAsync("/v1/pipelines/triage", content, TestContext.Current.CancellationToken);
+
+        if (refused)
+        {
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+            Assert.Equal(ProblemTypes.UnsupportedMediaType, problem.GetProperty("type").GetString());
+            Assert.Equal(ProblemTitles.UnsupportedMediaType, problem.GetProperty("title").GetString());
+            Assert.StartsWith("Only UTF-8 JSON is accepted", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Empty(harness.LastInputs);
+        }
+        else
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
     }
 
     [Fact]
