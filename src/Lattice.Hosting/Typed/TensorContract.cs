@@ -108,6 +108,19 @@ public sealed class TensorInputs
         return null;
     }
 
+    /// <summary>
+    /// A refusal when the input has another number of dimensions than <paramref name="declared"/> (its metadata) gives,
+    /// e.g. <c>[1, 2]</c> for a declared <c>[-1]</c>; null when they agree. Each dimension's size is the contract's to check.
+    /// </summary>
+    public static RequestRefusal? CheckRank(InferenceRequestInput input, MetadataTensor declared)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(declared);
+        return input.Shape.Count == declared.Shape.Count
+            ? null
+            : RequestRefusal.Invalid($"Input '{input.Name}' must have {declared.Shape.Count} dimension{(declared.Shape.Count == 1 ? "" : "s")}, as its metadata shape [{string.Join(", ", declared.Shape)}] declares; got [{string.Join(", ", input.Shape)}].");
+    }
+
     /// <summary>Elements the input's shape declares.</summary>
     /// <exception cref="ArgumentException">A dimension is negative, or the shape declares more than <see cref="int.MaxValue"/> elements.</exception>
     public static int ElementCount(InferenceRequestInput input)

@@ -127,6 +127,33 @@ public sealed class ForecastOipTests(ForecastFixture fixture) : IClassFixture<Fo
     }
 
     [Theory]
+    [InlineData("""{"name": "levels", "shape": [1, 2], "datatype": "FP64", "data": [80, 95]}""", "Input 'levels' must have 1 dimension, as its metadata shape [-1] declares; got [1, 2].")]
+    [InlineData("""{"name": "levels", "shape": [2, 1], "datatype": "FP64", "data": [[80], [95]]}""", "Input 'levels' must have 1 dimension, as its metadata shape [-1] declares; got [2, 1].")]
+    [InlineData("""{"name": "levels", "shape": [2], "datatype": "FP64", "data": [80, 95, 99]}""", "Input 'levels': shape [2] holds 2 elements but 'data' has 3.")]
+    [InlineData("""{"name": "method", "shape": [1, 1], "datatype": "BYTES", "data": ["naive"]}""", "Input 'method' must have 1 dimension, as its metadata shape [1] declares; got [1, 1].")]
+    [InlineData("""{"name": "frequency", "shape": [], "datatype": "BYTES", "data": ["hourly"]}""", "Input 'frequency' must have 1 dimension, as its metadata shape [1] declares; got [].")]
+    public async Task Infer_ShapeOfAnotherRankThanDeclared_Returns400ErrorObject(string input, string expected)
+    {
+        var reply = await _client.PostAsync("/v2/models/forecast/infer", $$"""
+            {"inputs": [{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {{input}}]}
+            """);
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+        Assert.Equal(expected, reply.Body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Infer_HorizonOfAnotherRankThanDeclared_Returns400ErrorObject()
+    {
+        var reply = await _client.PostAsync("/v2/models/forecast/infer", """
+            {"inputs": [{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1, 1], "datatype": "INT32", "data": [[2]]}]}
+            """);
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+        Assert.Equal("Input 'horizon' must have 1 dimension, as its metadata shape [1] declares; got [1, 1].", reply.Body.GetProperty("error").GetString());
+    }
+
+    [Theory]
     [InlineData("""{"name": "series", "shape": [1, 200000], "datatype": "FP64", "data": [1]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}""", "MaxSeriesLength")]
     [InlineData("""{"name": "series", "shape": [21, 5000], "datatype": "FP64", "data": [1]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}""", "MaxValuesPerRequest")]
     [InlineData("""{"name": "series", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}, {"name": "horizon", "shape": [1], "datatype": "INT32", "data": [2]}, {"name": "levels", "shape": [1000000], "datatype": "FP64", "data": [80]}""", "at most 10")]

@@ -26,7 +26,9 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
     public const string UpperOutput = "upper";
     public const string MethodOutput = "method";
 
-    public override IReadOnlyList<MetadataTensor> Inputs { get; } =
+    public override IReadOnlyList<MetadataTensor> Inputs => DeclaredInputs;
+
+    private static readonly MetadataTensor[] DeclaredInputs =
     [
         new(SeriesInput, InferenceDatatypes.Fp64, [-1, -1]),
         new(HorizonInput, InferenceDatatypes.Int32, [1]),
@@ -113,6 +115,12 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
         TensorJson.EndData(writer);
     }
 
+    /// <summary>
+    /// The metadata of input <paramref name="name"/>. Every input but <c>series</c> must have the rank its metadata
+    /// declares; <c>series</c> also takes <c>[T]</c> for one series (see <see cref="ReadSeries"/>).
+    /// </summary>
+    private static MetadataTensor Declared(string name) => Array.Find(DeclaredInputs, i => string.Equals(i.Name, name, StringComparison.Ordinal))!;
+
     private static void WriteAll(Utf8JsonWriter writer, double[] values)
     {
         foreach (var value in values)
@@ -177,6 +185,11 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
             return RequestRefusal.Invalid($"Input '{input.Name}' must hold one integer (shape [1]).");
         }
 
+        if (TensorInputs.CheckRank(input, Declared(input.Name)) is { } rank)
+        {
+            return rank;
+        }
+
         if (inputs.ReadIntegers(input, out var values) is { } refusal)
         {
             return refusal;
@@ -194,7 +207,9 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
             return null;
         }
 
-        return ForecastOperations.CheckLevelCount(TensorInputs.ElementCount(input)) ?? inputs.ReadNumbers(input, out levels);
+        return TensorInputs.CheckRank(input, Declared(LevelsInput))
+            ?? ForecastOperations.CheckLevelCount(TensorInputs.ElementCount(input))
+            ?? inputs.ReadNumbers(input, out levels);
     }
 
     private static RequestRefusal? ReadText(TensorInputs inputs, string name, out string? text)
@@ -208,6 +223,11 @@ internal sealed class ForecastTensorContract(ForecastServiceOptions options)
         if (TensorInputs.ElementCount(input) != 1)
         {
             return RequestRefusal.Invalid($"Input '{name}' must hold one string (shape [1]).");
+        }
+
+        if (TensorInputs.CheckRank(input, Declared(name)) is { } rank)
+        {
+            return rank;
         }
 
         if (inputs.ReadStrings(input, out var values) is { } refusal)
