@@ -106,6 +106,47 @@ public sealed class RecommenderOipTests(RecommenderFixture fixture) : IClassFixt
     }
 
     [Theory]
+    [InlineData("""{"name": "k", "shape": [1, 1], "datatype": "INT32", "data": [[3]]}""", "Input 'k' must have 1 dimension, as its metadata shape [1] declares; got [1, 1].")]
+    [InlineData("""{"name": "k", "shape": [1, 1], "datatype": "INT32", "data": [3]}""", "Input 'k' must have 1 dimension, as its metadata shape [1] declares; got [1, 1].")]
+    [InlineData("""{"name": "k", "shape": [], "datatype": "INT32", "data": [3]}""", "Input 'k' must have 1 dimension, as its metadata shape [1] declares; got [].")]
+    public async Task Infer_KOfAnotherRankThanDeclared_Returns400ErrorObject(string k, string expected)
+    {
+        var reply = await _client.PostAsync("/v2/models/recommender/infer", $$"""
+            {"inputs": [{"name": "user", "shape": [1], "datatype": "BYTES", "data": ["user-0001"]}, {{k}}]}
+            """);
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+        Assert.Equal(expected, reply.Body.GetProperty("error").GetString());
+    }
+
+    // [n, 1] ids are a documented form (docs/tabular-services.md), so 'user' and 'item' are not held to their metadata's rank [-1].
+    [Theory]
+    [InlineData("user")]
+    [InlineData("item")]
+    public async Task Infer_IdsAsAColumn_AreAnsweredAsRows(string input)
+    {
+        var reply = await _client.PostAsync("/v2/models/recommender/infer", $$"""
+            {"inputs": [{"name": "{{input}}", "shape": [2, 1], "datatype": "BYTES", "data": [["user-0001"], ["item-0042"]]}, {"name": "k", "shape": [1], "datatype": "INT32", "data": [2]}]}
+            """);
+
+        Assert.Equal(HttpStatusCode.OK, reply.Status);
+        Assert.Equal([2L, 2L], reply.Body.Output("items").Shape());
+        Assert.Equal(2, reply.Body.Output("source").Strings().Length);
+    }
+
+    [Theory]
+    [InlineData("""{"name": "user", "shape": [1, 2], "datatype": "BYTES", "data": [["u", "v"]]}""")]
+    [InlineData("""{"name": "item", "shape": [1, 1, 1], "datatype": "BYTES", "data": [[["i"]]]}""")]
+    [InlineData("""{"name": "user", "shape": [], "datatype": "BYTES", "data": ["u"]}""")]
+    public async Task Infer_IdsOfAnotherShapeThanNOrNBy1_Returns400ErrorObject(string ids)
+    {
+        var reply = await _client.PostAsync("/v2/models/recommender/infer", $$"""{"inputs": [{{ids}}]}""");
+
+        reply.AssertOipError(HttpStatusCode.BadRequest);
+        Assert.Contains("must have shape [n] or [n, 1]", reply.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("FP32", "1.5")]
     [InlineData("FP64", "2")]
     [InlineData("BOOL", "true")]

@@ -24,11 +24,14 @@ internal sealed class RecommenderTensorContract(RecommenderServiceOptions option
     public const string ScoresOutput = "scores";
     public const string SourceOutput = "source";
 
+    /// <summary><c>k</c> as metadata declares it; a <c>k</c> of another rank (<c>[1, 1]</c>, <c>[]</c>) is refused.</summary>
+    private static readonly MetadataTensor DeclaredK = new(KInput, InferenceDatatypes.Int32, [1]);
+
     public override IReadOnlyList<MetadataTensor> Inputs { get; } =
     [
         new(UserInput, InferenceDatatypes.Bytes, [-1]),
         new(ItemInput, InferenceDatatypes.Bytes, [-1]),
-        new(KInput, InferenceDatatypes.Int32, [1]),
+        DeclaredK,
     ];
 
     public override IReadOnlyList<MetadataTensor> Outputs { get; } =
@@ -70,6 +73,11 @@ internal sealed class RecommenderTensorContract(RecommenderServiceOptions option
             if (TensorInputs.ElementCount(kInput) != 1)
             {
                 return TensorBinding<RecommendationQuery>.Refused(RequestRefusal.Invalid($"Input '{KInput}' must hold one integer (shape [1])."));
+            }
+
+            if (TensorInputs.CheckRank(kInput, DeclaredK) is { } badRank)
+            {
+                return TensorBinding<RecommendationQuery>.Refused(badRank);
             }
 
             if (inputs.ReadIntegers(kInput, out var k) is { } badK)
@@ -125,7 +133,10 @@ internal sealed class RecommenderTensorContract(RecommenderServiceOptions option
         TensorJson.EndData(writer);
     }
 
-    /// <summary>Ids as strings: a BYTES tensor, or an integer one (formatted invariantly); shape [n] or [n, 1], 1 ≤ n ≤ MaxBatchSize.</summary>
+    /// <summary>
+    /// Ids as strings: a BYTES tensor, or an integer one (formatted invariantly); shape [n] or [n, 1], 1 ≤ n ≤ MaxBatchSize.
+    /// [n, 1] is a documented form (docs/tabular-services.md, as for text models), so ids are not held to their metadata's rank.
+    /// </summary>
     private static RequestRefusal? ReadIds(TensorInputs inputs, InferenceRequestInput input, out string[] ids)
     {
         ids = [];
