@@ -43,5 +43,5 @@ internal static class ModelServerProblems
     /// <summary>The 500 ProblemDetails of the typed APIs (it carries the trace id the log line has).</summary>
     public static ProblemHttpResult ServerError(string model, string? version) => TypedResults.Problem(
         ServerErrorMessage(model, version) + " under this problem's trace id.",
-        statusCode: StatusCodes.Status500InternalServerError, title: "Internal error", type: ProblemTypes.Internal);
+        statusCode: StatusCodes.Status500InternalServerError, title: ProblemTitles.Internal, type: ProblemTypes.Internal);
 }

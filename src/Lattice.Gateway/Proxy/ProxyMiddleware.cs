@@ -8,6 +8,7 @@ using Lattice.Gateway.LoadBalancing;
 using Lattice.Gateway.RateLimiting;
 using Lattice.Gateway.Routing;
 using Lattice.Gateway.Telemetry;
+using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -110,7 +111,7 @@ internal sealed partial class ProxyMiddleware(
         {
             telemetry.RateLimited("concurrency");
             await problems.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, TimeSpan.FromSeconds(1),
-                "Too many requests", "The gateway is at its concurrency limit.");
+                ProblemTitles.TooManyRequests, "The gateway is at its concurrency limit.");
             return;
         }
 
@@ -120,7 +121,7 @@ internal sealed partial class ProxyMiddleware(
             {
                 telemetry.RateLimited("key");
                 await problems.WriteRetryAfterAsync(context, StatusCodes.Status429TooManyRequests, retryAfter,
-                    "Too many requests", "The caller's rate limit is exhausted.");
+                    ProblemTitles.TooManyRequests, "The caller's rate limit is exhausted.");
                 return;
             }
 
@@ -152,7 +153,7 @@ internal sealed partial class ProxyMiddleware(
                     // Reading the body to key it: over the route's body limit, or malformed (e.g. broken chunking).
                     await (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                         ? WriteBodyTooLargeAsync(context, route)
-                        : problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", "Reading the request body failed."));
+                        : problems.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, "Reading the request body failed."));
                     return;
                 }
                 catch (Exception exception) when (exception is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
@@ -643,7 +644,7 @@ internal sealed partial class ProxyMiddleware(
     }
 
     private ValueTask WriteBodyTooLargeAsync(HttpContext context, GatewayRoute route) =>
-        problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+        problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ProblemTitles.PayloadTooLarge,
             $"Route '{route.Id}' accepts bodies up to {route.MaxRequestBodyBytes} bytes.");
 
     /// <summary>
@@ -692,7 +693,7 @@ internal sealed partial class ProxyMiddleware(
                 await WriteBodyTooLargeAsync(context, route);
                 return;
             case ForwarderError.RequestBodyClient:
-                await problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Bad request", "Reading the request body failed.");
+                await problems.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, "Reading the request body failed.");
                 return;
             case ForwarderError.RequestBodyTimedOut:
                 // The rest of the body is not read: the connection closes after this answer (RFC 9110 §15.5.9).

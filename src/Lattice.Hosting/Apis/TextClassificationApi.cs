@@ -288,7 +288,7 @@ public static class TextClassificationApi
             {
                 context.Response.Headers.RetryAfter = result.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return new Outcome(TypedResults.Problem($"Model '{model}' is at its concurrency and queue limits; retry later.",
-                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests), null, null);
+                    statusCode: StatusCodes.Status429TooManyRequests, title: ProblemTitles.TooManyRequests, type: ProblemTypes.TooManyRequests), null, null);
             }
 
             if (result.Status == InferenceStatus.ModelFailed)

@@ -55,9 +55,9 @@ internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Mess
         var (title, type) = StatusCode switch
         {
             StatusCodes.Status415UnsupportedMediaType when IsCharset => (ProblemTitles.UnsupportedMediaType, ProblemTypes.UnsupportedMediaType),
-            StatusCodes.Status413PayloadTooLarge => ("Request body too large", ProblemTypes.PayloadTooLarge),
-            StatusCodes.Status415UnsupportedMediaType => ("Unsupported content encoding", ProblemTypes.UnsupportedMediaType),
-            StatusCodes.Status408RequestTimeout => ("Request timeout", ProblemTypes.RequestTimeout),
+            StatusCodes.Status413PayloadTooLarge => (ProblemTitles.PayloadTooLarge, ProblemTypes.PayloadTooLarge),
+            StatusCodes.Status415UnsupportedMediaType => (ProblemTitles.UnsupportedContentEncoding, ProblemTypes.UnsupportedMediaType),
+            StatusCodes.Status408RequestTimeout => (ProblemTitles.RequestTimeout, ProblemTypes.RequestTimeout),
             _ => ("Invalid input", ModelServerProblemTypes.InvalidInput),
         };
         return TypedResults.Problem(Message, statusCode: StatusCode, title: title, type: type);

@@ -104,7 +104,7 @@ public readonly struct ModelCall<TResult>
             title: "Model not ready", type: ModelServerProblemTypes.ModelNotReady),
         ModelCallStatus.Overloaded => TypedResults.Problem(
             $"Model '{Model}' is at its concurrency and queue limits; retry after {RetryAfterSeconds} s.",
-            statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests", type: ProblemTypes.TooManyRequests),
+            statusCode: StatusCodes.Status429TooManyRequests, title: ProblemTitles.TooManyRequests, type: ProblemTypes.TooManyRequests),
         ModelCallStatus.Failed => ModelServerProblems.ServerError(Model, Version),
         _ => throw new InvalidOperationException("The call succeeded; there is no problem to report."),
     };

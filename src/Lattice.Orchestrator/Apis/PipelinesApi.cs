@@ -263,11 +263,11 @@ internal static class PipelineInput
     private static ProblemHttpResult Unsupported(HttpRequest request, string error)
     {
         request.HttpContext.Response.Headers.AcceptEncoding = ContentCodings.Supported; // RFC 9110 §15.5.16
-        return Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, "Unsupported content encoding", error);
+        return Problem(StatusCodes.Status415UnsupportedMediaType, ProblemTypes.UnsupportedMediaType, ProblemTitles.UnsupportedContentEncoding, error);
     }
 
     private static ProblemHttpResult TooLarge(OrchestratorOptions options) => Problem(
-        StatusCodes.Status413PayloadTooLarge, ProblemTypes.PayloadTooLarge, "Request body too large",
+        StatusCodes.Status413PayloadTooLarge, ProblemTypes.PayloadTooLarge, ProblemTitles.PayloadTooLarge,
         $"The pipeline input may be at most {options.MaxRequestBytes} bytes.");
 
     private static ProblemHttpResult Problem(int status, string type, string title, string detail) =>

@@ -35,13 +35,13 @@ internal sealed partial class ProblemExceptionHandler(
                 Type = ProblemTypes.ForStatus(bad.StatusCode),
                 Title = bad.StatusCode switch
                 {
-                    StatusCodes.Status413PayloadTooLarge => "Request body too large",
-                    StatusCodes.Status408RequestTimeout => "Request timeout", // a body slower than Kestrel's minimum data rate
+                    StatusCodes.Status413PayloadTooLarge => ProblemTitles.PayloadTooLarge,
+                    StatusCodes.Status408RequestTimeout => ProblemTitles.RequestTimeout, // a body slower than Kestrel's minimum data rate
                     StatusCodes.Status411LengthRequired => "Length required",
                     StatusCodes.Status414UriTooLong => ProblemTitles.UriTooLong,
                     StatusCodes.Status431RequestHeaderFieldsTooLarge => ProblemTitles.HeadersTooLarge,
                     StatusCodes.Status505HttpVersionNotsupported => "HTTP version not supported",
-                    _ => "Bad request",
+                    _ => ProblemTitles.BadRequest,
                 },
                 Detail = BindingFailures.Describe(bad),
             },
@@ -93,7 +93,7 @@ internal sealed partial class ProblemExceptionHandler(
     {
         Status = StatusCodes.Status500InternalServerError,
         Type = ProblemTypes.Internal,
-        Title = "Internal error",
+        Title = ProblemTitles.Internal,
         Detail = environment.IsDevelopment() ? exception.Message : "An unexpected error occurred. The trace id identifies it in the logs.",
     };
 

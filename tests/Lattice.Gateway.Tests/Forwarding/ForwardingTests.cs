@@ -202,6 +202,7 @@ public sealed class ForwardingTests
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal(ProblemTypes.PayloadTooLarge, problem.GetProperty("type").GetString());
+        Assert.Equal("Request body too large", problem.GetProperty("title").GetString());
         Assert.Equal(0, Volatile.Read(ref calls));
     }
 

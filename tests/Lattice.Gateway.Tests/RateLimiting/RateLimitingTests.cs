@@ -40,6 +40,7 @@ public sealed class RateLimitingTests
         Assert.All(allowed, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
         Assert.Equal(ProblemTypes.TooManyRequests, problem.GetProperty("type").GetString());
+        Assert.Equal("Too many requests", problem.GetProperty("title").GetString());
         Assert.Equal(TimeSpan.FromSeconds(2), limited.Headers.RetryAfter?.Delta);
         Assert.Equal(HttpStatusCode.OK, refilled.StatusCode);
     }

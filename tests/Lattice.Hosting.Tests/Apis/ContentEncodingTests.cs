@@ -80,7 +80,7 @@ public sealed class ContentEncodingTests(GreeterFixture greeter) : IClassFixture
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, status);
         Assert.Equal("gzip, deflate, br", string.Join(", ", response.Headers.GetValues("Accept-Encoding")));
-        var message = AssertErrorShape(body, response, oip, ProblemTypes.UnsupportedMediaType);
+        var message = AssertErrorShape(body, response, oip, ProblemTypes.UnsupportedMediaType, "Unsupported content encoding");
         Assert.Contains("'zstd' is not supported", message, StringComparison.Ordinal);
     }
 
@@ -91,7 +91,7 @@ public sealed class ContentEncodingTests(GreeterFixture greeter) : IClassFixture
         var (status, body, response) = await SendAsync(Client(server), path, CompressedBody.Labelled(Encoding.UTF8.GetBytes(json), "gzip"));
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        var message = AssertErrorShape(body, response, oip, ModelServerProblemTypes.InvalidInput);
+        var message = AssertErrorShape(body, response, oip, ModelServerProblemTypes.InvalidInput, "Invalid input");
         Assert.Contains("not valid gzip data", message, StringComparison.Ordinal);
     }
 
@@ -105,7 +105,7 @@ public sealed class ContentEncodingTests(GreeterFixture greeter) : IClassFixture
         var (status, body, response) = await SendAsync(Client(server), path, CompressedBody.Json(padded, ["gzip"]));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
-        var message = AssertErrorShape(body, response, oip, ProblemTypes.PayloadTooLarge);
+        var message = AssertErrorShape(body, response, oip, ProblemTypes.PayloadTooLarge, "Request body too large");
         Assert.Contains("once decompressed", message, StringComparison.Ordinal);
     }
 
@@ -135,7 +135,7 @@ public sealed class ContentEncodingTests(GreeterFixture greeter) : IClassFixture
         Assert.Equal(before + 2, await _client.MetricValueAsync("lattice_hosting_errors_total", badInput));
     }
 
-    private static string AssertErrorShape(string body, HttpResponseMessage response, bool oip, string problemType)
+    private static string AssertErrorShape(string body, HttpResponseMessage response, bool oip, string problemType, string title)
     {
         var root = JsonDocument.Parse(body).RootElement;
         if (oip)
@@ -146,6 +146,7 @@ public sealed class ContentEncodingTests(GreeterFixture greeter) : IClassFixture
 
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(problemType, root.GetProperty("type").GetString());
+        Assert.Equal(title, root.GetProperty("title").GetString());
         return root.GetProperty("detail").GetString()!;
     }
 

@@ -792,8 +792,10 @@ public sealed class PipelineRunTests
         var body = "{\"text\": \"" + new string('x', 2 * 1024 * 1024) + "\"}";
 
         var response = await client.PostAsync("/v1/pipelines/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("Request body too large", problem.GetProperty("title").GetString());
     }
 
     [Fact]
@@ -866,6 +868,8 @@ public sealed class PipelineRunTests
         Assert.Contains("not valid gzip data", await bad.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, bomb.StatusCode);
         Assert.All([unknown, bad, bomb], r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Equal("Unsupported content encoding", (await unknown.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("title").GetString());
+        Assert.Equal("Request body too large", (await bomb.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("title").GetString());
         Assert.Empty(harness.LastInputs);
     }
 
