@@ -23,6 +23,25 @@ public static class ModelServerProblemTypes
     public const string ModelNotReady = ProblemTypes.BaseUri + "model-not-ready";
 }
 
+/// <summary>Titles of the typed model APIs' problems, one per <see cref="ModelServerProblemTypes"/> type (in addition to <see cref="ProblemTitles"/>).</summary>
+public static class ModelServerProblemTitles
+{
+    /// <summary>400 <see cref="ModelServerProblemTypes.InvalidInput"/>.</summary>
+    public const string InvalidInput = "Invalid input";
+
+    /// <summary>400 <see cref="ModelServerProblemTypes.LimitExceeded"/>.</summary>
+    public const string LimitExceeded = "Limit exceeded";
+
+    /// <summary>404 <see cref="ModelServerProblemTypes.ModelNotFound"/>.</summary>
+    public const string ModelNotFound = "Model not found";
+
+    /// <summary>404 <see cref="ModelServerProblemTypes.VersionNotFound"/>.</summary>
+    public const string VersionNotFound = "Model version not found";
+
+    /// <summary>503 <see cref="ModelServerProblemTypes.ModelNotReady"/>.</summary>
+    public const string ModelNotReady = "Model not ready";
+}
+
 /// <summary>Response headers every inference response carries.</summary>
 public static class ModelServerHeaders
 {

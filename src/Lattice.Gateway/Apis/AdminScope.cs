@@ -30,7 +30,7 @@ internal sealed class AdminScopeMiddleware(RequestDelegate next, GatewayAuthenti
         if (auth.Principal is null)
         {
             context.Response.Headers.WWWAuthenticate = AuthChallenge.For(auth.Failure);
-            await ProblemAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            await ProblemAsync(context, StatusCodes.Status401Unauthorized, ProblemTitles.Unauthorized,
                 auth.Failure == AuthFailure.Missing ? "An admin API key is required." : AuthChallenge.Detail(auth.Failure));
             return;
         }
@@ -38,7 +38,7 @@ internal sealed class AdminScopeMiddleware(RequestDelegate next, GatewayAuthenti
         if (!auth.Principal.Allows(Scopes.Admin))
         {
             context.Response.Headers.WWWAuthenticate = AuthChallenge.InsufficientScope(Scopes.Admin);
-            await ProblemAsync(context, StatusCodes.Status403Forbidden, "Insufficient scope", "This endpoint needs the scope 'admin'.");
+            await ProblemAsync(context, StatusCodes.Status403Forbidden, ProblemTitles.InsufficientScope, "This endpoint needs the scope 'admin'.");
             return;
         }
 

@@ -99,7 +99,7 @@ internal sealed partial class ProxyMiddleware(
             if (!auth.Principal.Allows(scope))
             {
                 context.Response.Headers.WWWAuthenticate = AuthChallenge.InsufficientScope(scope);
-                await problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Insufficient scope",
+                await problems.WriteAsync(context, StatusCodes.Status403Forbidden, ProblemTitles.InsufficientScope,
                     $"This route needs the scope '{scope}'.");
                 return;
             }
@@ -177,7 +177,7 @@ internal sealed partial class ProxyMiddleware(
             var replicas = await clusters.ResolveAsync(route.Cluster, context.RequestAborted);
             if (replicas.Length == 0)
             {
-                await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                await problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ProblemTitles.ServiceUnavailable,
                     $"No replica of '{route.Service}' is registered.");
                 return;
             }
@@ -438,9 +438,9 @@ internal sealed partial class ProxyMiddleware(
 
         clusters.Report(route.Cluster, replica, failed: true);
         await (error == ForwarderError.RequestTimedOut
-            ? problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Upstream timeout",
+            ? problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ProblemTitles.UpstreamTimeout,
                 $"'{route.Service}' did not finish its answer within {route.Timeout.TotalSeconds:0.###} s.")
-            : problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+            : problems.WriteAsync(context, StatusCodes.Status502BadGateway, ProblemTitles.BadGateway,
                 $"'{route.Service}' failed while sending its answer ({ForwarderErrors.Name(error)})."));
     }
 
@@ -640,7 +640,7 @@ internal sealed partial class ProxyMiddleware(
     private ValueTask WriteUnauthorizedAsync(HttpContext context, AuthFailure failure)
     {
         context.Response.Headers.WWWAuthenticate = AuthChallenge.For(failure);
-        return problems.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", AuthChallenge.Detail(failure));
+        return problems.WriteAsync(context, StatusCodes.Status401Unauthorized, ProblemTitles.Unauthorized, AuthChallenge.Detail(failure));
     }
 
     private ValueTask WriteBodyTooLargeAsync(HttpContext context, GatewayRoute route) =>
@@ -671,7 +671,7 @@ internal sealed partial class ProxyMiddleware(
     private async Task WriteUnrelayableAnswerAsync(HttpContext context, GatewayRoute route, Replica replica)
     {
         GatewayLog.ForwardFailed(logger, route.Id, replica.Name, "invalid_response_header", null);
-        await problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+        await problems.WriteAsync(context, StatusCodes.Status502BadGateway, ProblemTitles.BadGateway,
             $"'{route.Service}' answered with a header that cannot be relayed (a control or non-ASCII character, or a repeated Content-Length).");
     }
 
@@ -702,17 +702,17 @@ internal sealed partial class ProxyMiddleware(
                     $"The request body did not arrive within {route.Timeout.TotalSeconds:0.###} s; '{route.Service}' was waiting for it.");
                 return;
             case ForwarderError.RequestTimedOut:
-                await problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Upstream timeout",
+                await problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ProblemTitles.UpstreamTimeout,
                     $"'{route.Service}' did not answer within {route.Timeout.TotalSeconds:0.###} s.");
                 return;
             case ForwarderError.NoAvailableReplica:
             case ForwarderError.CircuitOpen:
                 var wait = TimeSpan.FromTicks(Math.Max(0, OpenUntil(replica, replicas) - timeProvider.GetUtcNow().UtcTicks));
-                await problems.WriteRetryAfterAsync(context, StatusCodes.Status503ServiceUnavailable, wait, "Service unavailable",
+                await problems.WriteRetryAfterAsync(context, StatusCodes.Status503ServiceUnavailable, wait, ProblemTitles.ServiceUnavailable,
                     $"Every replica of '{route.Service}' is refusing requests (circuit open).");
                 return;
             default:
-                await problems.WriteAsync(context, StatusCodes.Status502BadGateway, "Bad gateway",
+                await problems.WriteAsync(context, StatusCodes.Status502BadGateway, ProblemTitles.BadGateway,
                     result.Error == ForwarderError.ConnectFailed
                         ? $"No replica of '{route.Service}' accepted a connection."
                         : $"'{route.Service}' failed before answering ({ForwarderErrors.Name(result.Error)}).");

@@ -243,7 +243,7 @@ public static class TextClassificationApi
         var limit = refusal.Kind == RequestError.Limit;
         executor.RecordError(model, null, limit ? HostingTags.ErrorKinds.Limit : HostingTags.ErrorKinds.BadInput);
         return TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status400BadRequest,
-            title: limit ? "Limit exceeded" : "Invalid input",
+            title: limit ? ModelServerProblemTitles.LimitExceeded : ModelServerProblemTitles.InvalidInput,
             type: limit ? ModelServerProblemTypes.LimitExceeded : ModelServerProblemTypes.InvalidInput);
     }
 
@@ -256,7 +256,7 @@ public static class TextClassificationApi
         if (!executor.TryGetModel(model, out var served))
         {
             return new Outcome(TypedResults.Problem($"Model '{model}' is not served here.", statusCode: StatusCodes.Status404NotFound,
-                title: "Model not found", type: ModelServerProblemTypes.ModelNotFound), null, null);
+                title: ModelServerProblemTitles.ModelNotFound, type: ModelServerProblemTypes.ModelNotFound), null, null);
         }
 
         var version = PinnedVersion(context.Request);
@@ -264,14 +264,14 @@ public static class TextClassificationApi
         if (route.Status == InferenceStatus.VersionNotFound)
         {
             return new Outcome(TypedResults.Problem($"Model '{model}' has no loaded version '{version}'.", statusCode: StatusCodes.Status404NotFound,
-                title: "Model version not found", type: ModelServerProblemTypes.VersionNotFound), null, null);
+                title: ModelServerProblemTitles.VersionNotFound, type: ModelServerProblemTypes.VersionNotFound), null, null);
         }
 
         if (route.Status != InferenceStatus.Ok)
         {
             context.Response.Headers.RetryAfter = "1";
             return new Outcome(TypedResults.Problem($"Model '{model}' has no version ready yet.", statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Model not ready", type: ModelServerProblemTypes.ModelNotReady), null, null);
+                title: ModelServerProblemTitles.ModelNotReady, type: ModelServerProblemTypes.ModelNotReady), null, null);
         }
 
         var chosen = route.Version!;

@@ -58,7 +58,7 @@ internal sealed record BodyRefusal(int StatusCode, string ErrorKind, string Mess
             StatusCodes.Status413PayloadTooLarge => (ProblemTitles.PayloadTooLarge, ProblemTypes.PayloadTooLarge),
             StatusCodes.Status415UnsupportedMediaType => (ProblemTitles.UnsupportedContentEncoding, ProblemTypes.UnsupportedMediaType),
             StatusCodes.Status408RequestTimeout => (ProblemTitles.RequestTimeout, ProblemTypes.RequestTimeout),
-            _ => ("Invalid input", ModelServerProblemTypes.InvalidInput),
+            _ => (ModelServerProblemTitles.InvalidInput, ModelServerProblemTypes.InvalidInput),
         };
         return TypedResults.Problem(Message, statusCode: StatusCode, title: title, type: type);
     }

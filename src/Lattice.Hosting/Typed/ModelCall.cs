@@ -98,10 +98,10 @@ public readonly struct ModelCall<TResult>
     {
         ModelCallStatus.VersionNotFound => TypedResults.Problem(
             $"Model '{Model}' has no loaded version '{Version}'.", statusCode: StatusCodes.Status404NotFound,
-            title: "Model version not found", type: ModelServerProblemTypes.VersionNotFound),
+            title: ModelServerProblemTitles.VersionNotFound, type: ModelServerProblemTypes.VersionNotFound),
         ModelCallStatus.NotReady => TypedResults.Problem(
             $"Model '{Model}' has no version ready yet.", statusCode: StatusCodes.Status503ServiceUnavailable,
-            title: "Model not ready", type: ModelServerProblemTypes.ModelNotReady),
+            title: ModelServerProblemTitles.ModelNotReady, type: ModelServerProblemTypes.ModelNotReady),
         ModelCallStatus.Overloaded => TypedResults.Problem(
             $"Model '{Model}' is at its concurrency and queue limits; retry after {RetryAfterSeconds} s.",
             statusCode: StatusCodes.Status429TooManyRequests, title: ProblemTitles.TooManyRequests, type: ProblemTypes.TooManyRequests),

@@ -214,7 +214,7 @@ public sealed class TypedModel<TModel>
     {
         RecordRefusal(refusal, version: null);
         return TypedResults.Problem(refusal.Message, statusCode: StatusCodes.Status400BadRequest,
-            title: refusal.IsLimit ? "Limit exceeded" : "Invalid input",
+            title: refusal.IsLimit ? ModelServerProblemTitles.LimitExceeded : ModelServerProblemTitles.InvalidInput,
             type: refusal.IsLimit ? ModelServerProblemTypes.LimitExceeded : ModelServerProblemTypes.InvalidInput);
     }
 

@@ -1,7 +1,8 @@
 namespace Lattice.ServiceDefaults.Problems;
 
 /// <summary>
-/// Titles of problems that more than one component answers, so the same refusal reads the same wherever it comes from.
+/// Titles of problems written in more than one place, so the same refusal reads the same wherever it comes from; each
+/// goes with a <see cref="ProblemTypes"/> type (the model servers' own are in Lattice.Hosting's ModelServerProblemTitles).
 /// Clients switch on <see cref="ProblemTypes"/>, not on these; a title may still be shown to people.
 /// </summary>
 public static class ProblemTitles
@@ -32,4 +33,19 @@ public static class ProblemTitles
 
     /// <summary>500: an unexpected error; the detail says no more than that, the logs hold the rest.</summary>
     public const string Internal = "Internal error";
+
+    /// <summary>401: no credentials, or ones the gateway does not accept; the answer carries WWW-Authenticate.</summary>
+    public const string Unauthorized = "Unauthorized";
+
+    /// <summary>403: the credentials are valid but lack the scope the route or endpoint needs.</summary>
+    public const string InsufficientScope = "Insufficient scope";
+
+    /// <summary>502: the upstream failed or answered something that could not be relayed.</summary>
+    public const string BadGateway = "Bad gateway";
+
+    /// <summary>503: no upstream can take the request now (none healthy, or the circuit is open).</summary>
+    public const string ServiceUnavailable = "Service unavailable";
+
+    /// <summary>504: the upstream did not answer in time.</summary>
+    public const string UpstreamTimeout = "Upstream timeout";
 }

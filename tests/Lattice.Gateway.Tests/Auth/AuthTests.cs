@@ -65,6 +65,7 @@ public sealed class AuthTests
         {
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
             Assert.Equal(ProblemTypes.Forbidden, problem.GetProperty("type").GetString());
+            Assert.Equal("Insufficient scope", problem.GetProperty("title").GetString());
             var challenge = response.Headers.WwwAuthenticate.Single();
             Assert.Equal("Bearer", challenge.Scheme);
             Assert.StartsWith("error=\"insufficient_scope\", scope=\"", challenge.Parameter, StringComparison.Ordinal);
@@ -87,6 +88,7 @@ public sealed class AuthTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal(ProblemTypes.Unauthorized, problem.GetProperty("type").GetString());
+        Assert.Equal("Unauthorized", problem.GetProperty("title").GetString());
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
     }
 

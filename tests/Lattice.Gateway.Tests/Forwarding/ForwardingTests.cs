@@ -77,6 +77,7 @@ public sealed class ForwardingTests
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal(ProblemTypes.GatewayTimeout, problem.GetProperty("type").GetString());
+        Assert.Equal("Upstream timeout", problem.GetProperty("title").GetString());
     }
 
     [Fact]
@@ -126,6 +127,7 @@ public sealed class ForwardingTests
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal(ProblemTypes.BadGateway, problem.GetProperty("type").GetString());
+        Assert.Equal("Bad gateway", problem.GetProperty("title").GetString());
     }
 
     [Fact]

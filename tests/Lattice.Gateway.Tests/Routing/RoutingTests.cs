@@ -100,6 +100,7 @@ public sealed class RoutingTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(ProblemTypes.ServiceUnavailable, problem.GetProperty("type").GetString());
+        Assert.Equal("Service unavailable", problem.GetProperty("title").GetString());
         Assert.Contains("orchestrator", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 

@@ -51,6 +51,7 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.Equal(expected, (int)status);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(expected == 413 ? ProblemTypes.PayloadTooLarge : ModelServerProblemTypes.LimitExceeded, body.GetProperty("type").GetString());
+        Assert.Equal(expected == 413 ? "Request body too large" : "Limit exceeded", body.GetProperty("title").GetString());
         Assert.Contains("limit", body.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 

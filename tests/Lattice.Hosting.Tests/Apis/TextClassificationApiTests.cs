@@ -69,6 +69,7 @@ public sealed class TextClassificationApiTests(DefaultServerFixture sut) : IClas
 
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(ModelServerProblemTypes.VersionNotFound, body.GetProperty("type").GetString());
+        Assert.Equal("Model version not found", body.GetProperty("title").GetString());
     }
 
     [Fact]

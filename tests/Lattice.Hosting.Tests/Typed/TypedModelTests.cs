@@ -203,6 +203,7 @@ public sealed class TypedModelTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, typedStatus);
         Assert.Equal(ModelServerProblemTypes.ModelNotReady, typed.GetProperty("type").GetString());
+        Assert.Equal("Model not ready", typed.GetProperty("title").GetString());
         Assert.Equal("1", typedResponse.Headers.GetValues("Retry-After").Single());
         Assert.Equal(HttpStatusCode.ServiceUnavailable, oipStatus);
         OpenInferenceApiTests.AssertErrorShape(oip, oipResponse);
