@@ -10,7 +10,7 @@ namespace Lattice.ServiceDefaults.Json;
 public static class JsonCharset
 {
     /// <summary>
-    /// True unless <paramref name="contentType"/> declares a charset other than UTF-8 or US-ASCII (a subset of it),
+    /// True unless <paramref name="contentType"/> declares a charset other than UTF-8 (<c>utf-8</c>, or <c>utf8</c> as some clients write it) or US-ASCII (a subset of it),
     /// compared case-insensitively, quoted or not. No Content-Type, or one without a charset, is read as UTF-8.
     /// </summary>
     public static bool IsUtf8(string? contentType, out string? charset)
@@ -32,6 +32,7 @@ public static class JsonCharset
         var declared = HeaderUtilities.RemoveQuotes(mediaType.Charset).Trim();
         if (declared.Length == 0
             || declared.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || declared.Equals("utf8", StringComparison.OrdinalIgnoreCase) // not registered, but sent by clients; a UTF-8 label in the WHATWG Encoding Standard
             || declared.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
         {
             return true;

@@ -33,6 +33,8 @@ public sealed class JsonCharsetTests
     [InlineData("APPLICATION/JSON; CHARSET=UTF-8")]
     [InlineData("application/json; charset=utf-8; foo=bar")]
     [InlineData("application/json; foo=bar; charset=utf-8")]
+    [InlineData("application/json; charset=utf8")]
+    [InlineData("application/json; charset=UTF8")]
     [InlineData("application/json; charset=us-ascii")]
     [InlineData("application/json; charset=US-ASCII")]
     [InlineData("application/json; charset=\"us-ascii\"")]
