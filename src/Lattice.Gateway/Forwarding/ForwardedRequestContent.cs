@@ -125,6 +125,12 @@ internal sealed class ForwardedRequestContent : HttpContent
                 Error = ForwarderError.RequestBodyTooLarge;
                 throw;
             }
+            catch (BadHttpRequestException bad) when (bad.StatusCode == StatusCodes.Status408RequestTimeout)
+            {
+                // Kestrel's minimum data rate: the client stalled, as when the route's timeout ends the wait.
+                Error = ForwarderError.RequestBodyTimedOut;
+                throw;
+            }
             catch (Exception)
             {
                 Error = cancellationToken.IsCancellationRequested ? ForwarderError.RequestCanceled : ForwarderError.RequestBodyClient;

@@ -30,7 +30,10 @@ internal enum ForwarderError
     /// <summary>Reading the client's request body failed.</summary>
     RequestBodyClient,
 
-    /// <summary>The route's timeout passed while the attempt was waiting for more of the client's request body.</summary>
+    /// <summary>
+    /// The client's request body stopped arriving: the route's timeout passed while the attempt was waiting for more of
+    /// it, or it came slower than Kestrel's minimum data rate.
+    /// </summary>
     RequestBodyTimedOut,
 
     /// <summary>Writing the request body to the replica failed.</summary>

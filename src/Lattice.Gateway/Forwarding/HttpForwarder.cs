@@ -198,11 +198,18 @@ internal sealed class HttpForwarder : IDisposable
 
     /// <summary>
     /// Status and headers only; upstream 4xx/5xx bodies are the service's own ProblemDetails and stay untouched. False
-    /// when Kestrel refuses a header the upstream sent (a control or non-ASCII character, a Content-Length given twice):
+    /// for a status that cannot be relayed (a 1xx such as 101 as the final answer, or one outside 100-599) and when
+    /// Kestrel refuses a header the upstream sent (a control or non-ASCII character, a Content-Length given twice):
     /// the response is reset, nothing has been sent, and the caller answers 502.
     /// </summary>
     public static bool TryCopyStatusAndHeaders(HttpContext context, HttpResponseMessage response)
     {
+        if ((int)response.StatusCode is < 200 or > 599)
+        {
+            // A 1xx is never a final answer here (the gateway forwards no Upgrade), and HTTP has no status outside 100-599.
+            return false;
+        }
+
         try
         {
             context.Response.StatusCode = (int)response.StatusCode;

@@ -45,6 +45,9 @@ internal sealed partial class ProxyMiddleware(
     private const string CacheBypass = "lattice; fwd=bypass";
     private const string CacheRequested = "lattice; fwd=request";
 
+    /// <summary>What a 405 for CONNECT names in <c>Allow</c>: the methods HTTP defines besides it (others pass too).</summary>
+    private const string ForwardedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE";
+
     private readonly GatewayOptions _options = options.Value;
     private readonly string _modelVersionHeader = cache.Options.ModelVersionHeader;
 
@@ -75,6 +78,16 @@ internal sealed partial class ProxyMiddleware(
     private async Task ProcessAsync(HttpContext context, GatewayRoute route, string remainder)
     {
         var request = context.Request;
+        if (HttpMethods.IsConnect(request.Method))
+        {
+            // The gateway forwards requests; it opens no tunnels. HttpClient would refuse to send the CONNECT, and that
+            // failure would count against a healthy replica.
+            context.Response.Headers.Allow = ForwardedMethods;
+            await problems.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, ProblemTitles.MethodNotAllowed,
+                $"CONNECT is not forwarded (the gateway opens no tunnels); allowed: {ForwardedMethods}.");
+            return;
+        }
+
         if (request.ContentLength > route.MaxRequestBodyBytes)
         {
             await WriteBodyTooLargeAsync(context, route);
@@ -150,10 +163,14 @@ internal sealed partial class ProxyMiddleware(
                 }
                 catch (BadHttpRequestException bad)
                 {
-                    // Reading the body to key it: over the route's body limit, or malformed (e.g. broken chunking).
-                    await (bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                        ? WriteBodyTooLargeAsync(context, route)
-                        : problems.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, "Reading the request body failed."));
+                    // Reading the body to key it: over the route's body limit, slower than Kestrel's minimum data rate,
+                    // or malformed (e.g. broken chunking).
+                    await (bad.StatusCode switch
+                    {
+                        StatusCodes.Status413PayloadTooLarge => WriteBodyTooLargeAsync(context, route),
+                        StatusCodes.Status408RequestTimeout => WriteBodyTimedOutAsync(context, route),
+                        _ => problems.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, "Reading the request body failed."),
+                    });
                     return;
                 }
                 catch (Exception exception) when (exception is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
@@ -668,11 +685,22 @@ internal sealed partial class ProxyMiddleware(
     }
 
     /// <summary>An answer with a header Kestrel cannot send on (control or non-ASCII characters, two Content-Lengths).</summary>
+    /// <summary>
+    /// 408 for a body that stopped arriving: slower than Kestrel's minimum data rate, or not whole within the route's
+    /// timeout. The rest of the body is not read, so the connection closes after this answer (RFC 9110 §15.5.9).
+    /// </summary>
+    private ValueTask WriteBodyTimedOutAsync(HttpContext context, GatewayRoute route)
+    {
+        context.Response.Headers.Connection = "close";
+        return problems.WriteAsync(context, StatusCodes.Status408RequestTimeout, ProblemTitles.RequestTimeout,
+            $"The request body did not arrive in time: it came slower than the minimum data rate, or was not whole within {route.Timeout.TotalSeconds:0.###} s.");
+    }
+
     private async Task WriteUnrelayableAnswerAsync(HttpContext context, GatewayRoute route, Replica replica)
     {
         GatewayLog.ForwardFailed(logger, route.Id, replica.Name, "invalid_response_header", null);
         await problems.WriteAsync(context, StatusCodes.Status502BadGateway, ProblemTitles.BadGateway,
-            $"'{route.Service}' answered with a header that cannot be relayed (a control or non-ASCII character, or a repeated Content-Length).");
+            $"'{route.Service}' answered with a status or header that cannot be relayed (a 1xx or a status outside 100-599, a control or non-ASCII character, or a repeated Content-Length).");
     }
 
     private async Task WriteForwardErrorAsync(HttpContext context, GatewayRoute route, Replica? replica, Replica[] replicas, ForwardAttempt result)
@@ -696,10 +724,7 @@ internal sealed partial class ProxyMiddleware(
                 await problems.WriteAsync(context, StatusCodes.Status400BadRequest, ProblemTitles.BadRequest, "Reading the request body failed.");
                 return;
             case ForwarderError.RequestBodyTimedOut:
-                // The rest of the body is not read: the connection closes after this answer (RFC 9110 §15.5.9).
-                context.Response.Headers.Connection = "close";
-                await problems.WriteAsync(context, StatusCodes.Status408RequestTimeout, "Request body timeout",
-                    $"The request body did not arrive within {route.Timeout.TotalSeconds:0.###} s; '{route.Service}' was waiting for it.");
+                await WriteBodyTimedOutAsync(context, route);
                 return;
             case ForwarderError.RequestTimedOut:
                 await problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, ProblemTitles.UpstreamTimeout,

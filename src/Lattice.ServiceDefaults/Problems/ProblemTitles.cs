@@ -48,4 +48,7 @@ public static class ProblemTitles
 
     /// <summary>504: the upstream did not answer in time.</summary>
     public const string UpstreamTimeout = "Upstream timeout";
+
+    /// <summary>405: a method the target does not take (ASP.NET Core's own 405s carry this reason phrase as their title).</summary>
+    public const string MethodNotAllowed = "Method Not Allowed";
 }

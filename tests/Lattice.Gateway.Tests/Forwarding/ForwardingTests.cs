@@ -116,6 +116,78 @@ public sealed class ForwardingTests
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Forward_BodySlowerThanTheMinimumDataRate_Returns408Problem_AndTheReplicaIsNotBlamed(bool cached)
+    {
+        // Kestrel's minimum body data rate (240 bytes/s after a 5 s grace) ends the read long before the route's
+        // timeout; before, that was a 400 "Reading the request body failed".
+        await using var upstream = await Upstreams.StartAsync(app => app.MapPost("/read", async (HttpContext context) =>
+        {
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            return "read";
+        }));
+        var settings = GatewayHost.Route("read", "/api/read", "read", "/read", [upstream.BaseAddress])
+            .With("Lattice:Gateway:Routes:read:Cache", cached ? "true" : "false")
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1");
+        await using var sut = await GatewayHost.StartAsync(settings);
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(sut.BaseAddress.Host, sut.BaseAddress.Port, Ct);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            "POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n12345678"), Ct);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct); // the gateway closes the connection
+
+        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
+        Assert.Contains(ProblemTypes.RequestTimeout, answer, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", answer, StringComparison.OrdinalIgnoreCase);
+        var replica = Assert.Single(sut.Services.GetRequiredService<Lattice.Gateway.LoadBalancing.ClusterRegistry>().GetOrAdd("read").Replicas);
+        Assert.Equal(0, replica.ConsecutiveFailures);
+        Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, replica.CircuitState);
+    }
+
+    [Fact]
+    public async Task Forward_Connect_Returns405Problem_AndTheReplicaIsNeitherCalledNorBlamed()
+    {
+        // HttpClient refuses to send an origin-form CONNECT; that failure used to count against the replica, so a key
+        // holder could open a healthy replica's circuit for every caller with a few dozen CONNECTs.
+        var calls = 0;
+        await using var upstream = await Upstreams.StartAsync(app => app.Run(context =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref calls); // the gateway's active health checks aside
+            }
+
+            return context.Response.WriteAsync("ok");
+        }));
+        var settings = GatewayHost.Route("echo", "/api/echo", "echo", "/", [upstream.BaseAddress])
+            .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1");
+        await using var sut = await GatewayHost.StartAsync(settings);
+
+        var answers = new List<(int Status, string Body)>();
+        for (var i = 0; i < 25; i++)
+        {
+            answers.Add(await RawHttp.SendAsync(sut.BaseAddress, "CONNECT /api/echo/x HTTP/1.1\r\nHost: x\r\n\r\n", Ct));
+        }
+
+        Assert.All(answers, a => Assert.Equal(405, a.Status));
+        var problem = JsonDocument.Parse(answers[0].Body).RootElement;
+        Assert.Equal(ProblemTypes.MethodNotAllowed, problem.GetProperty("type").GetString());
+        Assert.Contains("CONNECT", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, Volatile.Read(ref calls));
+        var replica = Assert.Single(sut.Services.GetRequiredService<Lattice.Gateway.LoadBalancing.ClusterRegistry>().GetOrAdd("echo").Replicas);
+        Assert.Equal(0, replica.ConsecutiveFailures);
+        Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, replica.CircuitState);
+
+        using var client = sut.CreateClient();
+        var next = await client.GetAsync("/api/echo/x", Ct);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
     [Fact]
     public async Task Forward_DeadUpstream_Returns502Problem()
     {

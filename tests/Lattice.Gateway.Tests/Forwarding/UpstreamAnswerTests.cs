@@ -45,6 +45,23 @@ public sealed class UpstreamAnswerTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1 099 Weird\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n")]
+    [InlineData("HTTP/1.1 600 Beyond\r\nContent-Length: 0\r\n\r\n")]
+    public async Task UpstreamAnswer_WithAStatusThatCannotBeRelayed_Returns502ProblemDetails(string answer)
+    {
+        // Before, 099 went out as the invalid status line "HTTP/1.1 99 " and 101 as a switch to no protocol at all.
+        await using var upstream = await ScriptedUpstream.StartAsync(answer);
+        await using var sut = await GatewayHost.StartAsync(GatewayHost.Route("odd", "/api/odd", "odd", "/", [upstream.BaseAddress]));
+        using var client = sut.CreateClient();
+
+        var response = await client.GetAsync("/api/odd/x", Ct);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task UpstreamAnswer_204WithABody_Is204WithoutIt()
     {
