@@ -41,4 +41,19 @@ internal sealed class SignedTokens
             Expires = expires,
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(_secret), SecurityAlgorithms.HmacSha256),
         });
+
+    /// <summary>
+    /// A token signed (HS256) over exactly the given JOSE header and claims, for what the token handler will not write
+    /// (a <c>crit</c> header, an <c>exp</c> at the edge of <see cref="DateTime.MaxValue"/>).
+    /// </summary>
+    public string CreateRaw(string headerJson, string payloadJson)
+    {
+        var signingInput = Base64UrlEncoder.Encode(headerJson) + "." + Base64UrlEncoder.Encode(payloadJson);
+        var signature = System.Security.Cryptography.HMACSHA256.HashData(_secret, System.Text.Encoding.ASCII.GetBytes(signingInput));
+        return signingInput + "." + Base64UrlEncoder.Encode(signature);
+    }
+
+    /// <summary>The claims of <see cref="Create"/> (issuer, audience, scope predict:*) and the given raw <c>exp</c>, as JSON.</summary>
+    public static string Payload(long expires) =>
+        $$"""{"iss":"https://login.example","aud":"lattice","sub":"u","scope":"predict:*","exp":{{expires}}}""";
 }

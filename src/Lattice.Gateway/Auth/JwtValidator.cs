@@ -58,12 +58,14 @@ internal sealed class JwtValidator
                     throw new SecurityTokenNoExpirationException("The token has no expiration time ('exp').");
                 }
 
-                if (notBefore is { } start && start - parameters.ClockSkew > now)
+                // The skew moves the clock, never the token's times: an 'exp' within ClockSkew of DateTime.MaxValue
+                // (or an 'nbf' near MinValue) would overflow, while now ± ClockSkew (at most 10 minutes) cannot.
+                if (notBefore is { } start && start > now + parameters.ClockSkew)
                 {
                     throw new SecurityTokenNotYetValidException($"The token is not valid before {start:O}.") { NotBefore = start };
                 }
 
-                if (expires.Value + parameters.ClockSkew <= now)
+                if (expires.Value <= now - parameters.ClockSkew)
                 {
                     throw new SecurityTokenExpiredException($"The token expired at {expires.Value:O}.") { Expires = expires.Value };
                 }
