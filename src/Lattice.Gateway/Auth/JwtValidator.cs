@@ -91,10 +91,22 @@ internal sealed class JwtValidator
             return AuthResult.Fail(result.Exception is SecurityTokenExpiredException ? AuthFailure.Expired : AuthFailure.Invalid);
         }
 
+        if (result.SecurityToken is JsonWebToken validated && HasCriticalHeader(validated))
+        {
+            return AuthResult.Fail(AuthFailure.Invalid);
+        }
+
         var scopes = result.Claims.TryGetValue(_scopeClaim, out var raw) ? ScopesOf(raw) : [];
         var expires = result.SecurityToken is JsonWebToken jwt && jwt.ValidTo != DateTime.MinValue ? new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero) : (DateTimeOffset?)null;
         return new AuthResult(new GatewayPrincipal(CallerId(result.Claims, token), scopes, expires, null, null), AuthFailure.None);
     }
+
+    /// <summary>
+    /// RFC 7515 §4.1.11: a JWS whose <c>crit</c> header names an extension the recipient does not understand must be
+    /// refused, and a <c>crit</c> that is not a non-empty array of names is malformed. The gateway understands no
+    /// extension, so any <c>crit</c> makes the token invalid (the token handler ignores the parameter).
+    /// </summary>
+    private static bool HasCriticalHeader(JsonWebToken token) => token.TryGetHeaderValue<object>("crit", out _);
 
     private static string CallerId(IDictionary<string, object> claims, string token)
     {

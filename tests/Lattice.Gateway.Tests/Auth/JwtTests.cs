@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Lattice.Gateway.Tests.Auth;
 
-/// <summary>JWTs through a real gateway: lifetime edges.</summary>
+/// <summary>JWTs through a real gateway: lifetime edges and JOSE headers the gateway must refuse.</summary>
 public sealed class JwtTests
 {
     private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
@@ -53,5 +53,34 @@ public sealed class JwtTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.Contains("expired", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("""{"alg":"HS256","typ":"JWT","crit":["x"],"x":1}""")] // an extension the gateway does not understand
+    [InlineData("""{"alg":"HS256","typ":"JWT","crit":["x"]}""")]       // names a parameter the header lacks
+    [InlineData("""{"alg":"HS256","typ":"JWT","crit":[]}""")]          // RFC 7515 §4.1.11: must not be empty
+    [InlineData("""{"alg":"HS256","typ":"JWT","crit":"x","x":1}""")]   // not an array
+    [InlineData("""{"alg":"HS256","typ":"JWT","crit":[1]}""")]         // not strings
+    [InlineData("""{"alg":"HS256","typ":"JWT","crit":null}""")]
+    public async Task Jwt_CritHeader_Returns401InvalidToken(string header)
+    {
+        // Before: the header was ignored and the token accepted (RFC 7515 §4.1.11: a recipient that does not understand
+        // every extension crit lists must refuse the JWS).
+        var tokens = new SignedTokens();
+        var (upstream, sut) = await StartAsync(tokens);
+        await using var _ = upstream;
+        await using var __ = sut;
+        var exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
+        using var critical = sut.CreateClient(tokens.CreateRaw(header, SignedTokens.Payload(exp)));
+        using var plain = sut.CreateClient(tokens.CreateRaw("""{"alg":"HS256","typ":"JWT","x":1}""", SignedTokens.Payload(exp)));
+
+        var refused = await critical.GetAsync("/api/sentiment", Ct);
+        var accepted = await plain.GetAsync("/api/sentiment", Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Bearer error=\"invalid_token\"", refused.Headers.WwwAuthenticate.ToString());
+        Assert.Equal("The API key or token is not valid.", (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode); // an unknown header parameter not marked critical is ignored
     }
 }
