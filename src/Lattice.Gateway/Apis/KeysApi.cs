@@ -15,6 +15,14 @@ internal static class KeysApi
     private const double MaxPermitsPerSecond = 10_000_000;
     private const int MaxBurst = 100_000_000;
 
+    // A key's name and each scope are stored, listed and logged whole, so both are bounded. Route service names have no
+    // length limit of their own (lattice.yaml's are at most 31 characters), so a scope gets the room a name gets.
+    private const int MaxNameLength = 200;
+    private const int MaxScopeLength = 200;
+
+    // Far more than the scopes there are to hold (admin and predict:* cover every route), still a bound on a row.
+    private const int MaxScopes = 64;
+
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/gateway/keys").WithTags("Gateway keys").RequireAdminScope();
@@ -29,7 +37,14 @@ internal static class KeysApi
     {
         if (Validate(request, timeProvider.GetUtcNow()) is { } problem)
         {
-            return TypedResults.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Invalid key request", type: ProblemTypes.Validation);
+            // 'errors' names the field (as ASP.NET Core's validation problems do); 'detail' says the same in one line.
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [problem.Field] = [problem.Message] })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Invalid key request",
+                Type = ProblemTypes.Validation,
+                Detail = problem.Message,
+            });
         }
 
         var (record, secret) = await keys.CreateAsync(
@@ -58,42 +73,53 @@ internal static class KeysApi
             : TypedResults.Problem($"No key has the id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Key not found", type: ProblemTypes.NotFound);
     }
 
-    private static string? Validate(CreateKeyRequest request, DateTimeOffset now)
+    private static (string Field, string Message)? Validate(CreateKeyRequest request, DateTimeOffset now)
     {
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
         {
-            return "'name' must be 1 to 200 characters.";
+            return ("name", $"'name' must be 1 to {MaxNameLength} characters.");
         }
 
         if (request.Scopes is null || request.Scopes.Count == 0)
         {
-            return "'scopes' must name at least one scope.";
+            return ("scopes", "'scopes' must name at least one scope.");
+        }
+
+        if (request.Scopes.Count > MaxScopes)
+        {
+            return ("scopes", $"'scopes' may name at most {MaxScopes} scopes.");
         }
 
         if (request.Scopes.Any(s => s is null))
         {
-            return "'scopes' must hold scope names, not null.";
+            return ("scopes", "'scopes' must hold scope names, not null.");
+        }
+
+        // Before the grammar check, which names the offending scope: a refusal never echoes more than this.
+        if (request.Scopes.Any(s => s.Length > MaxScopeLength))
+        {
+            return ("scopes", $"Each scope must be at most {MaxScopeLength} characters.");
         }
 
         if (request.Scopes.FirstOrDefault(s => !Scopes.IsValid(s)) is { } invalid)
         {
-            return $"'{invalid}' is not a scope; use predict:<service>, predict:*, pipelines:run or admin.";
+            return ("scopes", $"'{invalid}' is not a scope; use predict:<service>, predict:*, pipelines:run or admin.");
         }
 
         if (request.ExpiresAt is { } expires && expires <= now)
         {
-            return "'expiresAt' must be in the future.";
+            return ("expiresAt", "'expiresAt' must be in the future.");
         }
 
         // The ranges of the configured defaults (RateLimitOptions); NaN fails every comparison, so it is checked first.
         if (request.PermitsPerSecond is { } rate && (double.IsNaN(rate) || rate is < MinPermitsPerSecond or > MaxPermitsPerSecond))
         {
-            return $"'permitsPerSecond' must be a number from {MinPermitsPerSecond} to {MaxPermitsPerSecond:0}.";
+            return ("permitsPerSecond", $"'permitsPerSecond' must be a number from {MinPermitsPerSecond} to {MaxPermitsPerSecond:0}.");
         }
 
         if (request.Burst is < 1 or > MaxBurst)
         {
-            return $"'burst' must be an integer from 1 to {MaxBurst}.";
+            return ("burst", $"'burst' must be an integer from 1 to {MaxBurst}.");
         }
 
         return null;

@@ -419,6 +419,62 @@ public sealed class AuthTests
     }
 
     [Theory]
+    [InlineData(1_000_008, 1, HttpStatusCode.BadRequest)] // predict: and a million characters
+    [InlineData(201, 1, HttpStatusCode.BadRequest)]
+    [InlineData(200, 1, HttpStatusCode.Created)]
+    [InlineData(20, 65, HttpStatusCode.BadRequest)]
+    [InlineData(20, 64, HttpStatusCode.Created)]
+    public async Task KeysApi_ScopeTooLongOrTooMany_Returns400WithErrorsAndStoresNothing(int scopeLength, int count, HttpStatusCode expected)
+    {
+        // Before: any length and any number were stored, listed and logged in full (a 1 MB scope was a 201).
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+        var scopes = Enumerable.Range(0, count).Select(i => ("predict:s" + i).PadRight(scopeLength, 'a')).ToArray();
+
+        var response = await admin.PostAsJsonAsync("/gateway/keys", new { name = "x", scopes }, Ct);
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/gateway/keys", Ct);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.BadRequest)
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal(ProblemTypes.Validation, problem.GetProperty("type").GetString());
+            Assert.Single(problem.GetProperty("errors").GetProperty("scopes").EnumerateArray());
+            Assert.True(problem.GetRawText().Length < 2000, "the refusal must not echo the scopes");
+            Assert.Single(listed.EnumerateArray()); // the bootstrap key only
+        }
+        else
+        {
+            Assert.Equal(scopes, listed.EnumerateArray().Last().GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"name": "", "scopes": ["admin"]}""", "name")]
+    [InlineData("""{"name": "x", "scopes": []}""", "scopes")]
+    [InlineData("""{"name": "x", "scopes": ["root"]}""", "scopes")]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "expiresAt": "2000-01-01T00:00:00Z"}""", "expiresAt")]
+    [InlineData("""{"name": "x", "scopes": ["admin"], "burst": 0}""", "burst")]
+    public async Task KeysApi_InvalidField_Returns400WithErrorsNamingIt(string body, string field)
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+
+        var response = await admin.PostAsync("/gateway/keys", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ProblemTypes.Validation, problem.GetProperty("type").GetString());
+        Assert.Equal("Invalid key request", problem.GetProperty("title").GetString());
+        var message = Assert.Single(problem.GetProperty("errors").GetProperty(field).EnumerateArray()).GetString();
+        Assert.Equal(problem.GetProperty("detail").GetString(), message);
+    }
+
+    [Theory]
     [InlineData("""{"name": 5, "scopes": ["admin"]}""", "'name'")]
     [InlineData("""{"name": "x", "scopes": "admin"}""", "'scopes'")]
     [InlineData("""{"name": "x", "name": "y", "scopes": ["admin"]}""", "'name' appears more than once")]
