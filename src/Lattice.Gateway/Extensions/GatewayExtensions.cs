@@ -75,6 +75,7 @@ public static class GatewayExtensions
         app.UseMiddleware<ProxyMiddleware>();
         app.UseRouting();
         app.UseMiddleware<AdminScopeMiddleware>();
+        app.UseMiddleware<AdminBodyMiddleware>(); // after the scope check: nothing of the body is judged for a caller who may not call
         app.MapKeysApi();
         app.MapUpstreamsApi();
         return app;

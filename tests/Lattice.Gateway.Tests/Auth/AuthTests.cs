@@ -475,6 +475,101 @@ public sealed class AuthTests
     }
 
     [Theory]
+    [InlineData("zstd")]     // labelled, not compressed: was a 201
+    [InlineData("gzip")]     // really gzip: was a JSON parser's 400
+    [InlineData("identity, br")]
+    public async Task KeysApi_ContentEncodedBody_Returns415AcceptingIdentityOnly(string coding)
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+        var json = System.Text.Encoding.UTF8.GetBytes("""{"name": "x", "scopes": ["admin"]}""");
+        if (coding == "gzip")
+        {
+            using var compressed = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest))
+            {
+                gzip.Write(json);
+            }
+
+            json = compressed.ToArray();
+        }
+
+        var content = new ByteArrayContent(json);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
+        var response = await admin.PostAsync("/gateway/keys", content, Ct);
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/gateway/keys", Ct);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("identity", string.Join(", ", response.Headers.GetValues("Accept-Encoding")));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("Unsupported content encoding", problem.GetProperty("title").GetString());
+        Assert.Equal(ProblemTypes.UnsupportedMediaType, problem.GetProperty("type").GetString());
+        Assert.Single(listed.EnumerateArray()); // the bootstrap key only
+    }
+
+    [Fact]
+    public async Task KeysApi_IdentityCodingAndUtf8Charsets_AreAccepted()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+        var identity = new StringContent("""{"name": "x", "scopes": ["admin"]}""", System.Text.Encoding.UTF8, "application/json");
+        identity.Headers.ContentEncoding.Add("identity");
+        var ascii = new StringContent("""{"name": "y", "scopes": ["admin"]}""", System.Text.Encoding.UTF8, "application/json");
+        ascii.Headers.ContentType!.CharSet = "us-ascii";
+
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync("/gateway/keys", identity, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync("/gateway/keys", ascii, Ct)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("utf-16")]
+    [InlineData("iso-8859-1")]
+    public async Task KeysApi_NonUtf8Charset_Returns415(string charset)
+    {
+        // Before: ASP.NET Core transcoded the body and the key was created.
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+        var content = new StringContent("""{"name": "x", "scopes": ["admin"]}""", System.Text.Encoding.GetEncoding(charset), "application/json");
+
+        var response = await admin.PostAsync("/gateway/keys", content, Ct);
+        var listed = await admin.GetFromJsonAsync<JsonElement>("/gateway/keys", Ct);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(ProblemTitles.UnsupportedMediaType, problem.GetProperty("title").GetString());
+        Assert.Equal(Lattice.ServiceDefaults.Json.JsonCharset.NotUtf8(charset), problem.GetProperty("detail").GetString());
+        Assert.False(response.Headers.Contains("Accept-Encoding")); // no coding would help
+        Assert.Single(listed.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task KeysApi_EncodedBodyFromNonAdmin_IsRefusedForTheScopeFirst()
+    {
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var anonymous = sut.CreateClient();
+        using var predictor = sut.CreateClient(await sut.CreateKeyAsync(["predict:*"]));
+        HttpContent Body()
+        {
+            var content = new StringContent("""{"name": "x", "scopes": ["admin"]}""", System.Text.Encoding.Unicode, "application/json");
+            content.Headers.ContentEncoding.Add("zstd");
+            return content;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync("/gateway/keys", Body(), Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await predictor.PostAsync("/gateway/keys", Body(), Ct)).StatusCode);
+    }
+
+    [Theory]
     [InlineData("""{"name": 5, "scopes": ["admin"]}""", "'name'")]
     [InlineData("""{"name": "x", "scopes": "admin"}""", "'scopes'")]
     [InlineData("""{"name": "x", "name": "y", "scopes": ["admin"]}""", "'name' appears more than once")]
