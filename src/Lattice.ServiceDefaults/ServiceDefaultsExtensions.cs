@@ -100,7 +100,7 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>, open to every caller.</summary>
+    /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> (GET and HEAD), open to every caller.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -111,7 +111,7 @@ public static class ServiceDefaultsExtensions
 
     private static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(MetricsPath, async Task<Results<ContentHttpResult, ProblemHttpResult>> (HttpContext context, PrometheusScraper scraper, IOptions<TelemetryOptions> options) =>
+        endpoints.MapMethods(MetricsPath, ReadMethods.GetAndHead, async Task<Results<ContentHttpResult, ProblemHttpResult>> (HttpContext context, PrometheusScraper scraper, IOptions<TelemetryOptions> options) =>
         {
             var text = await scraper.ScrapeAsync(options.Value.ScrapeTimeout, context.RequestAborted);
             context.Response.Headers.CacheControl = "no-store";

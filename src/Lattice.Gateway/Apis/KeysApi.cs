@@ -1,4 +1,5 @@
 using Lattice.Gateway.Auth;
+using Lattice.ServiceDefaults;
 using Lattice.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -27,7 +28,7 @@ internal static class KeysApi
     {
         var group = endpoints.MapGroup("/gateway/keys").WithTags("Gateway keys").RequireAdminScope();
         group.MapPost("/", CreateAsync).WithName("CreateKey").WithSummary("Creates an API key; the answer is the only time its secret is shown.");
-        group.MapGet("/", ListAsync).WithName("ListKeys").WithSummary("Lists keys (never their secrets).");
+        group.MapMethods("/", ReadMethods.GetAndHead, ListAsync).WithName("ListKeys").WithSummary("Lists keys (never their secrets).");
         group.MapDelete("/{id}", RevokeAsync).WithName("RevokeKey").WithSummary("Revokes a key at once.");
         return endpoints;
     }

@@ -1,14 +1,15 @@
 using Lattice.Gateway.LoadBalancing;
+using Lattice.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Lattice.Gateway.Apis;
 
-/// <summary><c>GET /gateway/upstreams</c> (admin scope): every replica the gateway knows and how it sees it.</summary>
+/// <summary><c>GET /gateway/upstreams</c> (and HEAD; admin scope): every replica the gateway knows and how it sees it.</summary>
 internal static class UpstreamsApi
 {
     public static IEndpointRouteBuilder MapUpstreamsApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/gateway/upstreams", List)
+        endpoints.MapMethods("/gateway/upstreams", ReadMethods.GetAndHead, List)
             .RequireAdminScope()
             .WithTags("Gateway upstreams")
             .WithName("ListUpstreams")

@@ -20,7 +20,7 @@ public static class HealthEndpoints
     public const string LiveTag = "live";
 
     /// <summary>Probes read: GET and HEAD (MapHealthChecks alone answers every method, POST and DELETE included); others are 405.</summary>
-    private static readonly HttpMethodMetadata ProbeMethods = new([HttpMethods.Get, HttpMethods.Head]);
+    private static readonly HttpMethodMetadata ProbeMethods = new(ReadMethods.GetAndHead);
 
     internal static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {

@@ -160,6 +160,33 @@ public sealed class AuthTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/metrics", Ct)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("/gateway/keys")]
+    [InlineData("/gateway/upstreams")]
+    [InlineData("/metrics")]
+    public async Task Head_OnGatewayGetEndpoints_AnswersAsGetWithoutABody(string path)
+    {
+        // RFC 9110 §9.3.2: HEAD wherever GET is allowed. Before: 405.
+        var (upstream, sut) = await StartAsync();
+        await using var _ = upstream;
+        await using var __ = sut;
+        using var admin = sut.CreateClient(sut.AdminKey);
+        using var anonymous = sut.CreateClient();
+
+        var get = await admin.GetAsync(path, Ct);
+        using var head = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(Ct));
+        if (path.StartsWith("/gateway/", StringComparison.Ordinal))
+        {
+            using var refused = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, path), Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode); // HEAD needs the admin scope as GET does
+        }
+    }
+
     [Fact]
     public async Task KeysApi_CreateUseListRevoke_RoundTrips()
     {

@@ -65,6 +65,24 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_Head_AnswersAsGetWithoutABody()
+    {
+        // RFC 9110 §9.3.2: HEAD wherever GET is allowed. Before: 405 (the endpoint was mapped for GET only).
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await TestApps.StartAsync(_ => { });
+        using var client = app.CreateClient();
+
+        var get = await client.GetAsync("/metrics", ct);
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/metrics"), ct);
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.Equal(get.Headers.CacheControl, head.Headers.CacheControl);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync(ct));
+    }
+
+    [Fact]
     public async Task Metrics_ByDefault_LeaveOutPerOperationMetersAndConfiguredOnes()
     {
         var ct = TestContext.Current.CancellationToken;
