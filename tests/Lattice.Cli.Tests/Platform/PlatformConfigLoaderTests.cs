@@ -45,6 +45,9 @@ public sealed class PlatformConfigLoaderTests : IDisposable
         { Components + "\nservices:\n  spam:\n    port: 5880\n", ["lattice.yaml:8:3:", "services.spam.project '' is not a folder"] },
         { Components + "\nrestart:\n  maxBackoff: 5 minutes\n", ["lattice.yaml:8:3:", "restart.maxBackoff must be a duration"] },
         { "readyTimeout: 0s\n", ["lattice.yaml:1:1:", "readyTimeout must be a duration"] },
+        // Durations.TryParse threw (OverflowException, ArgumentException) for these instead of returning false.
+        { "readyTimeout: 99999999999999999999s\n", ["lattice.yaml:1:1:", "readyTimeout must be a duration", "not '99999999999999999999s'"] },
+        { "restart:\n  maxBackoff: NaNms\n", ["lattice.yaml:2:3:", "restart.maxBackoff must be a duration", "not 'NaNms'"] },
         { "logs:\n  maxSize: 1KiB\n", ["lattice.yaml:2:3:", "logs.maxSize must be a size from 64KiB to 16GiB such as 512KiB or 10MiB, not '1KiB'"] },
         { "logs:\n  maxSize: 10 MB\n", ["lattice.yaml:2:3:", "logs.maxSize must be a size", "not '10 MB'"] },
         { "logs:\n  maxSize: 17GiB\n", ["lattice.yaml:2:3:", "logs.maxSize must be a size"] },

@@ -80,6 +80,8 @@ public sealed class PipelineLoaderTests
     [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    fallback: { x: 1 }\n", "p.yaml:5:15: step 'a' is required, so a fallback would never be used")]
     [InlineData("name: p\ndeadline: 1s\nsteps:\n  - id: a\n    service: language\n    timeout: 5s\n", "step 'a' timeout 5000 ms exceeds the pipeline deadline 1000 ms")]
     [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    timeout: soon\n", "p.yaml:5:14: 'timeout' must be a duration")]
+    [InlineData("name: p\nsteps:\n  - id: a\n    service: language\n    timeout: 99999999999999999999s\n", "p.yaml:5:14: 'timeout' must be a duration")]
+    [InlineData("name: p\ndeadline: NaNms\nsteps:\n  - id: a\n    service: language\n", "p.yaml:2:11: 'deadline' must be a duration")]
     [InlineData("name: P!\nsteps:\n  - id: a\n    service: language\n", "pipeline name 'P!' must match")]
     [InlineData("name: p\nsteps: []\n", "steps must be a non-empty list")]
     [InlineData("name: p\nsteps:\n  - id: a\n    value: 1\n    service: language\n", "step 'a' computes a value, so 'service' does not apply")]
