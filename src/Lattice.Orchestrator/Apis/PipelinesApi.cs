@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Lattice.Orchestrator.Execution;
+using Lattice.Orchestrator.Expressions;
 using Lattice.Orchestrator.Pipelines;
 using Lattice.ServiceDefaults.Compression;
 using Lattice.ServiceDefaults.Json;
@@ -179,11 +180,11 @@ internal static class PipelineInput
             }
             else if (value is JsonValue text && text.TryGetValue<string>(out var s))
             {
-                if (field.MaxLength is { } max && s.Length > max && CharacterCount(s) > max)
+                if (field.MaxLength is { } max && s.Length > max && ExpressionValues.CharacterCount(s) > max)
                 {
                     errors[field.Name] = [$"must be at most {max} characters"];
                 }
-                else if (field.MinLength is { } min && (s.Length < min || CharacterCount(s) < min))
+                else if (field.MinLength is { } min && (s.Length < min || ExpressionValues.CharacterCount(s) < min))
                 {
                     errors[field.Name] = [min == 1 ? "must not be empty" : $"must be at least {min} characters"];
                 }
@@ -216,21 +217,6 @@ internal static class PipelineInput
 
     private static ProblemHttpResult NotAnObject() =>
         Problem(StatusCodes.Status400BadRequest, ProblemTypes.Validation, "Invalid pipeline input", "The input must be a JSON object.");
-
-    /// <summary>
-    /// Characters as JSON Schema's maxLength counts them: Unicode scalar values, so an emoji is one, not two UTF-16
-    /// units (never more than the UTF-16 length, so a string within the limit in UTF-16 units needs no counting).
-    /// </summary>
-    private static int CharacterCount(string s)
-    {
-        var count = 0;
-        foreach (var _ in s.EnumerateRunes())
-        {
-            count++;
-        }
-
-        return count;
-    }
 
     private static bool Matches(InputType type, JsonNode value) => type switch
     {

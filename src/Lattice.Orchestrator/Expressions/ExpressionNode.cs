@@ -199,7 +199,7 @@ internal sealed class FunctionNode(string name, IReadOnlyList<ExpressionNode> ar
                 {
                     JsonArray array => array.Count,
                     JsonObject obj => obj.Count,
-                    var other when ExpressionValues.TryString(other, out var s) => s.Length,
+                    var other when ExpressionValues.TryString(other, out var s) => ExpressionValues.CharacterCount(s),
                     _ => null,
                 };
             default: // "in"

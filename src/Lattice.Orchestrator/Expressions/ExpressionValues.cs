@@ -7,6 +7,22 @@ namespace Lattice.Orchestrator.Expressions;
 /// <summary>Truthiness, equality and ordering over JSON values, in one place.</summary>
 internal static class ExpressionValues
 {
+    /// <summary>
+    /// Characters as JSON Schema's maxLength counts them: Unicode scalar values, so an emoji is one, not two UTF-16
+    /// units (never more than the UTF-16 length, so a string within a limit in UTF-16 units needs no counting).
+    /// Input validation's minLength/maxLength and the len() function both count this way.
+    /// </summary>
+    public static int CharacterCount(string s)
+    {
+        var count = 0;
+        foreach (var _ in s.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     public static bool IsTruthy(JsonNode? value) => value switch
     {
         null => false,

@@ -35,6 +35,9 @@ public sealed class ExpressionTests
     [InlineData("contains($.input.tags, 'c')", "false")]
     [InlineData("startsWith($.input.text, 'My')", "true")]
     [InlineData("len($.input.tags)", "2")]
+    [InlineData("len('héllo')", "5")]
+    [InlineData("len('😀😀x')", "3")] // Unicode scalar values, as minLength/maxLength count, not UTF-16 units (5)
+    [InlineData("len('')", "0")]
     [InlineData("in($.steps.intent.label, 'lost_or_stolen_card', 'card_arrival')", "true")]
     [InlineData("!true", "false")]
     [InlineData("'it\\'s'", "\"it's\"")]
@@ -76,6 +79,18 @@ public sealed class ExpressionTests
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.Contains("column", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_LenOfLongEmojiString_CountsCharactersAsMaxLengthDoes()
+    {
+        var text = string.Concat(Enumerable.Repeat("😀", 30_000));
+        var scope = new ExpressionScope(new JsonObject { ["text"] = text }, new Dictionary<string, JsonNode?>(), null);
+        var sut = Expression.Compile("len($.input.text)");
+
+        var value = sut.Evaluate(scope);
+
+        Assert.Equal(30_000, value!.GetValue<int>());
     }
 
     [Fact]
