@@ -1,3 +1,4 @@
+using System.Globalization;
 using Lattice.Orchestrator.Pipelines;
 
 namespace Lattice.Orchestrator.Tests.Pipelines;
@@ -164,6 +165,36 @@ public sealed class PipelineLoaderTests
         var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml, "p.yaml"));
 
         Assert.Equal(2, error.Errors.Count);
+    }
+
+    [Fact]
+    public void Load_LongChainWrittenBackwards_OrdersEveryStepAfterItsDependency()
+    {
+        const int count = 5_000;
+        var yaml = new System.Text.StringBuilder("name: p\nsteps:\n");
+        for (var i = count - 1; i >= 0; i--)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"  - id: s{i}\n    value: {i}\n");
+            if (i > 0)
+            {
+                yaml.Append(CultureInfo.InvariantCulture, $"    after: [s{i - 1}]\n");
+            }
+        }
+
+        var sut = CreateSut().Load(yaml.ToString(), "p.yaml");
+
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"s{i}"), sut.Steps.Select(s => s.Id));
+        Assert.Equal(count, sut.Stages.Count);
+    }
+
+    [Fact]
+    public void Load_CycleBehindAChain_NamesOnlyTheStepsLeftUnordered()
+    {
+        const string yaml = "name: p\nsteps:\n  - id: c\n    value: $.steps.b\n  - id: a\n    value: 1\n  - id: b\n    value: $.steps.a\n    after: [d]\n  - id: d\n    value: $.steps.c\n";
+
+        var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml, "p.yaml"));
+
+        Assert.Equal(["p.yaml:3:3: steps form a cycle: 'c' (line 3), 'b' (line 7), 'd' (line 10)"], error.Errors);
     }
 
     [Fact]
