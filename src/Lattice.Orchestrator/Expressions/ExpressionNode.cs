@@ -110,22 +110,12 @@ internal enum BinaryOperator
     LessOrEqual,
     Greater,
     GreaterOrEqual,
-    And,
-    Or,
 }
 
 internal sealed class BinaryNode(BinaryOperator op, ExpressionNode left, ExpressionNode right) : ExpressionNode
 {
     public override JsonNode? Evaluate(ExpressionScope scope)
     {
-        switch (op)
-        {
-            case BinaryOperator.And:
-                return ExpressionValues.IsTruthy(left.Evaluate(scope)) && ExpressionValues.IsTruthy(right.Evaluate(scope));
-            case BinaryOperator.Or:
-                return ExpressionValues.IsTruthy(left.Evaluate(scope)) || ExpressionValues.IsTruthy(right.Evaluate(scope));
-        }
-
         var a = left.Evaluate(scope);
         var b = right.Evaluate(scope);
         return op switch
@@ -146,6 +136,39 @@ internal sealed class BinaryNode(BinaryOperator op, ExpressionNode left, Express
     {
         left.CollectStepReferences(references);
         right.CollectStepReferences(references);
+    }
+}
+
+internal enum LogicalOperator
+{
+    And,
+    Or,
+}
+
+/// <summary>An <c>and</c>/<c>or</c> chain: its operands in order, evaluated in a loop and short-circuited.</summary>
+internal sealed class LogicalNode(LogicalOperator op, IReadOnlyList<ExpressionNode> operands) : ExpressionNode
+{
+    public override JsonNode? Evaluate(ExpressionScope scope)
+    {
+        // and: false at the first falsy operand; or: true at the first truthy one.
+        var stopAt = op == LogicalOperator.Or;
+        foreach (var operand in operands)
+        {
+            if (ExpressionValues.IsTruthy(operand.Evaluate(scope)) == stopAt)
+            {
+                return stopAt;
+            }
+        }
+
+        return !stopAt;
+    }
+
+    public override void CollectStepReferences(ISet<string> references)
+    {
+        foreach (var operand in operands)
+        {
+            operand.CollectStepReferences(references);
+        }
     }
 }
 

@@ -10,6 +10,15 @@ internal sealed class ExpressionParser(string source)
     /// <summary>Deeper nesting than this is refused rather than risking the stack on hostile input.</summary>
     private const int MaxDepth = 64;
 
+    /// <summary>
+    /// Most terms one <c>and</c>/<c>or</c> chain may join. A chain is one n-ary node evaluated in a loop, so its
+    /// length costs no stack; the bound keeps a generated 100,000-term condition from loading at all.
+    /// </summary>
+    public const int MaxChainTerms = 1000;
+
+    /// <summary>Longest source quoted whole in an error; a longer one is quoted around the problem.</summary>
+    private const int MaxQuoted = 160;
+
     private int _position;
     private int _depth;
 
@@ -31,26 +40,36 @@ internal sealed class ExpressionParser(string source)
         return node;
     }
 
-    private ExpressionNode ParseOr()
+    private ExpressionNode ParseOr() => ParseChain(LogicalOperator.Or, "or", "||", ParseAnd);
+
+    private ExpressionNode ParseAnd() => ParseChain(LogicalOperator.And, "and", "&&", ParseNot);
+
+    /// <summary>
+    /// <c>a or b or c</c> as one node with three operands: a left-deep tree of binary nodes would be as deep as
+    /// the chain is long, and evaluating it recursive enough to overflow the stack.
+    /// </summary>
+    private ExpressionNode ParseChain(LogicalOperator op, string keyword, string symbol, Func<ExpressionNode> parseOperand)
     {
-        var left = ParseAnd();
-        while (TryKeyword("or") || TrySymbol("||"))
+        var first = parseOperand();
+        if (!(TryKeyword(keyword) || TrySymbol(symbol)))
         {
-            left = new BinaryNode(BinaryOperator.Or, left, ParseAnd());
+            return first;
         }
 
-        return left;
-    }
-
-    private ExpressionNode ParseAnd()
-    {
-        var left = ParseNot();
-        while (TryKeyword("and") || TrySymbol("&&"))
+        var operands = new List<ExpressionNode> { first };
+        do
         {
-            left = new BinaryNode(BinaryOperator.And, left, ParseNot());
-        }
+            if (operands.Count == MaxChainTerms)
+            {
+                SkipSpace();
+                throw Error($"more than {MaxChainTerms} terms joined by '{keyword}'");
+            }
 
-        return left;
+            operands.Add(parseOperand());
+        }
+        while (TryKeyword(keyword) || TrySymbol(symbol));
+
+        return new LogicalNode(op, operands);
     }
 
     private ExpressionNode ParseNot()
@@ -342,5 +361,17 @@ internal sealed class ExpressionParser(string source)
     }
 
     private ExpressionException Error(string message) =>
-        new($"{message} at column {_position + 1} of \"{source}\"", _position);
+        new($"{message} at column {_position + 1} of \"{Quote()}\"", _position);
+
+    private string Quote()
+    {
+        if (source.Length <= MaxQuoted)
+        {
+            return source;
+        }
+
+        var start = Math.Max(0, _position - (MaxQuoted / 2));
+        var end = Math.Min(source.Length, start + MaxQuoted);
+        return (start > 0 ? "…" : string.Empty) + source[start..end] + (end < source.Length ? "…" : string.Empty);
+    }
 }

@@ -103,6 +103,48 @@ public sealed class ExpressionTests
         Assert.Contains("nested more than", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(" or ", "'or'")]
+    [InlineData(" || ", "'or'")]
+    [InlineData(" and ", "'and'")]
+    [InlineData(" && ", "'and'")]
+    public void Compile_HostileChain_IsRefusedNotStackOverflow(string separator, string named)
+    {
+        // A left-deep tree of 100,000 binary nodes overflowed the stack when evaluated or searched for step references.
+        var source = string.Join(separator, Enumerable.Repeat("$.input.t", 100_000));
+
+        var error = Assert.Throws<ExpressionException>(() => Expression.Compile(source));
+
+        Assert.Contains($"more than {ExpressionParser.MaxChainTerms} terms joined by {named}", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 400, "the message quotes the expression around the problem, not all of it");
+        Assert.Equal(ExpressionParser.MaxChainTerms * ("$.input.t".Length + separator.Length), error.Position); // the first term too many
+    }
+
+    [Theory]
+    [InlineData(" or ", "$.steps.intent.label == 'none'", "$.input.count == 3", "true")]
+    [InlineData(" or ", "$.steps.intent.label == 'none'", "$.input.missing", "false")]
+    [InlineData(" and ", "$.steps.intent.score > 0.95", "$.input.count == 3", "false")]
+    [InlineData(" and ", "$.steps.intent.score > 0.5", "$.input.count == 3", "true")]
+    [InlineData(" and ", "$.steps.intent.score > 0.5", "$.input.missing", "false")]
+    public void Evaluate_ChainAtTheLimit_ShortCircuitsLikeNestedOperators(string separator, string term, string last, string expectedJson)
+    {
+        var sut = Expression.Compile(string.Join(separator, Enumerable.Repeat(term, ExpressionParser.MaxChainTerms - 1).Append(last)));
+
+        var value = sut.Evaluate(Scope);
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expectedJson), value), value?.ToJsonString());
+        Assert.Equal(["intent"], sut.StepReferences);
+    }
+
+    [Fact]
+    public void Evaluate_MixedChains_AndBindsTighterThanOr()
+    {
+        var sut = Expression.Compile("false and true or true and true or false && false || $.steps.intent.label == 'x'");
+
+        Assert.True(JsonNode.DeepEquals(JsonValue.Create(true), sut.Evaluate(Scope)));
+        Assert.Equal(["intent"], sut.StepReferences);
+    }
+
     [Fact]
     public void Evaluate_ResultIsDetached_CanBeAttachedToAnotherTree()
     {

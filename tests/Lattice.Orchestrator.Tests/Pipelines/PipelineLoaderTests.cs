@@ -168,6 +168,17 @@ public sealed class PipelineLoaderTests
     }
 
     [Fact]
+    public void Load_HostileOrChain_ValidationErrorNotStackOverflow()
+    {
+        var when = string.Join(" or ", Enumerable.Repeat("$.input.t", 200_000));
+        var yaml = $"name: p\nsteps:\n  - id: a\n    service: language\n    when: \"{when}\"\n";
+
+        var error = Assert.Throws<PipelineValidationException>(() => CreateSut().Load(yaml, "p.yaml"));
+
+        Assert.StartsWith("p.yaml:5:11: bad expression: more than 1000 terms joined by 'or' at column 13001 of \"…", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_LongChainWrittenBackwards_OrdersEveryStepAfterItsDependency()
     {
         const int count = 5_000;
