@@ -25,7 +25,26 @@ public static class OrchestratorExtensions
         return builder;
     }
 
-    /// <summary>Loads the catalog while the host starts, so an invalid pipeline file stops the process before it listens.</summary>
+    /// <summary>
+    /// Loads the pipelines before the host starts. False when a file is invalid: each problem has been logged
+    /// (Critical, as file:line:column), so Program exits with 1 instead of letting the exception out of Run, where
+    /// the host logs it with a stack trace and the runtime aborts with another.
+    /// </summary>
+    public static bool TryLoadPipelines(this IHost app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            _ = app.Services.GetRequiredService<PipelineCatalog>();
+            return true;
+        }
+        catch (PipelineValidationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Loads the catalog while the host starts (if TryLoadPipelines has not), so an invalid pipeline file stops the host before it listens.</summary>
     private sealed class PipelineCatalogStartup(PipelineCatalog catalog) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)

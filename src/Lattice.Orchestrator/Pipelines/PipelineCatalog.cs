@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Lattice.Orchestrator.Pipelines;
 
 /// <summary>
-/// The pipelines loaded from the pipelines folder at start. Any invalid file stops the process with a
-/// message listing every problem and its line: running with half the pipelines would hide the mistake.
+/// The pipelines loaded from the pipelines folder at start. Any invalid file stops the process: every problem is
+/// logged (Critical, with its line) and the constructor throws: running with half the pipelines would hide the mistake.
 /// </summary>
 public sealed partial class PipelineCatalog
 {
@@ -40,6 +40,12 @@ public sealed partial class PipelineCatalog
 
         if (errors.Count > 0)
         {
+            // Logged here, where the logger is sure to be up, so the process can stop without a stack trace.
+            foreach (var error in errors)
+            {
+                LogInvalid(logger, error);
+            }
+
             throw new PipelineValidationException(Folder, errors);
         }
 
@@ -79,4 +85,7 @@ public sealed partial class PipelineCatalog
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Loaded {Count} pipelines from {Folder}")]
     private static partial void LogLoaded(ILogger logger, int count, string folder);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Critical, Message = "Invalid pipeline, the orchestrator does not start: {Problem}")]
+    private static partial void LogInvalid(ILogger logger, string problem);
 }
