@@ -1,10 +1,11 @@
 using Lattice.Orchestrator.Execution;
 using Lattice.Orchestrator.Pipelines;
+using Microsoft.Extensions.Options;
 
 namespace Lattice.Orchestrator.Extensions;
 
 /// <summary>Registers the pipeline catalog (validated at start), the executor and its telemetry.</summary>
-public static class OrchestratorExtensions
+public static partial class OrchestratorExtensions
 {
     public static IHostApplicationBuilder AddOrchestrator(this IHostApplicationBuilder builder)
     {
@@ -26,8 +27,9 @@ public static class OrchestratorExtensions
     }
 
     /// <summary>
-    /// Loads the pipelines before the host starts. False when a file is invalid: each problem has been logged
-    /// (Critical, as file:line:column), so Program exits with 1 instead of letting the exception out of Run, where
+    /// Loads the pipelines before the host starts. False when a file is invalid (each problem has been logged, Critical,
+    /// as file:line:column), when the pipelines folder does not exist or when the <c>Orchestrator</c> settings are out
+    /// of range (both logged here, Critical), so Program exits with 1 instead of letting the exception out of Run, where
     /// the host logs it with a stack trace and the runtime aborts with another.
     /// </summary>
     public static bool TryLoadPipelines(this IHost app)
@@ -42,7 +44,21 @@ public static class OrchestratorExtensions
         {
             return false;
         }
+        catch (Exception exception) when (exception is DirectoryNotFoundException or OptionsValidationException)
+        {
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PipelineCatalog));
+            var problems = exception is OptionsValidationException invalid ? invalid.Failures : [exception.Message];
+            foreach (var problem in problems)
+            {
+                LogCannotStart(logger, problem);
+            }
+
+            return false;
+        }
     }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Critical, Message = "The orchestrator does not start: {Problem}")]
+    private static partial void LogCannotStart(ILogger logger, string problem);
 
     /// <summary>Loads the catalog while the host starts (if TryLoadPipelines has not), so an invalid pipeline file stops the host before it listens.</summary>
     private sealed class PipelineCatalogStartup(PipelineCatalog catalog) : IHostedService

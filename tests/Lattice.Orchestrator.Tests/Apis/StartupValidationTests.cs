@@ -29,7 +29,47 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public async Task Process_InvalidPipelineFile_LogsTheProblemAndExitsWithOneWithoutStackTrace()
     {
-        // The orchestrator as it is deployed: its own process, run through Program.
+        var (exitCode, log) = await RunOrchestratorProcessAsync("--Orchestrator:PipelinesPath=" + _folder);
+
+        Assert.Equal(1, exitCode); // was 134: an unhandled exception aborted the runtime
+        Assert.Contains("broken.yaml:4:14: step 'a' calls unknown service 'weather'", log, StringComparison.Ordinal);
+        AssertCleanCriticalStop(log);
+    }
+
+    [Fact]
+    public async Task Process_MissingPipelinesFolder_LogsItAndExitsWithOneWithoutStackTrace()
+    {
+        var missing = Path.Combine(_folder, "nowhere");
+
+        var (exitCode, log) = await RunOrchestratorProcessAsync("--Orchestrator:PipelinesPath=" + missing);
+
+        Assert.Equal(1, exitCode); // was 134, as for an invalid file
+        Assert.Contains($"Orchestrator:PipelinesPath '{missing}' does not exist.", log, StringComparison.Ordinal);
+        AssertCleanCriticalStop(log);
+    }
+
+    [Fact]
+    public async Task Process_SettingOutOfRange_LogsItAndExitsWithOneWithoutStackTrace()
+    {
+        File.Delete(Path.Combine(_folder, "broken.yaml")); // only the setting is wrong
+
+        var (exitCode, log) = await RunOrchestratorProcessAsync("--Orchestrator:PipelinesPath=" + _folder, "--Orchestrator:MaxRequestBytes=1");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("MaxRequestBytes", log, StringComparison.Ordinal);
+        AssertCleanCriticalStop(log);
+    }
+
+    private static void AssertCleanCriticalStop(string log)
+    {
+        Assert.Contains("\"level\":\"Critical\"", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
+    }
+
+    /// <summary>The orchestrator as it is deployed: its own process, run through Program, until it exits (at most a minute).</summary>
+    private async Task<(int ExitCode, string Log)> RunOrchestratorProcessAsync(params string[] settings)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = _folder,
@@ -37,13 +77,8 @@ public sealed class StartupValidationTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
-            Path.Combine(AppContext.BaseDirectory, "Lattice.Orchestrator.dll"),
-            "--Orchestrator:PipelinesPath=" + _folder,
-            "--Services:language:Urls=http://127.0.0.1:1",
-            "--urls=http://127.0.0.1:0",
-        })
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Lattice.Orchestrator.dll"));
+        foreach (var argument in settings.Concat(["--Services:language:Urls=http://127.0.0.1:1", "--urls=http://127.0.0.1:0"]))
         {
             info.ArgumentList.Add(argument);
         }
@@ -63,11 +98,6 @@ public sealed class StartupValidationTests : IDisposable
             throw;
         }
 
-        var log = await output + await error;
-        Assert.Equal(1, process.ExitCode); // was 134: an unhandled exception aborted the runtime
-        Assert.Contains("broken.yaml:4:14: step 'a' calls unknown service 'weather'", log, StringComparison.Ordinal);
-        Assert.Contains("\"level\":\"Critical\"", log, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", log, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", log, StringComparison.Ordinal);
+        return (process.ExitCode, await output + await error);
     }
 }
