@@ -109,10 +109,14 @@ internal sealed class Replica
             return last.Uri;
         }
 
-        var uri = new Uri(BaseAddress + pathAndQuery, UriKind.Absolute);
+        // As built (GatewayRoute.UpstreamPathAndQuery): Uri would percent-encode what a query may not hold ('"', '{',
+        // '|', ...), tripling its length past a service's request-line limit, and unescape '%41' in the path.
+        var uri = new Uri(BaseAddress + pathAndQuery, in AsBuilt);
         _lastUri = new UriCache(pathAndQuery, uri);
         return uri;
     }
+
+    private static readonly UriCreationOptions AsBuilt = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
     private sealed record UriCache(string PathAndQuery, Uri Uri);
 }

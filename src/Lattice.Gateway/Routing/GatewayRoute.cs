@@ -53,8 +53,8 @@ internal sealed class GatewayRoute
 
         // Kestrel lets a literal '#' through in the query (a client's, not a fragment: none is ever sent), and .NET's Uri
         // would cut the query there, dropping what follows ("?x=#&version=9" lost version=9). Escaped, it means to the
-        // service what it meant to Kestrel. (Other characters RFC 3986 leaves out of a query, such as '"' or '{', Uri
-        // sends percent-encoded, which the service decodes to the same value.)
+        // service what it meant to Kestrel. Everything else goes as the client sent it (Replica.UriFor turns off Uri's
+        // canonicalization): '"' or '{' included, as nginx sends them.
         return path + (query.Contains('#', StringComparison.Ordinal) ? query.Replace("#", "%23", StringComparison.Ordinal) : query);
     }
 }
