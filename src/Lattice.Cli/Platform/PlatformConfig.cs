@@ -22,9 +22,18 @@ public sealed class PlatformConfig
 
     public LogsConfig Logs { get; set; } = new();
 
-    public ComponentConfig Gateway { get; set; } = new() { Project = "src/Lattice.Gateway", Port = 5000 };
+    public const string DefaultGatewayProject = "src/Lattice.Gateway";
+    public const int DefaultGatewayPort = 5000;
+    public const string DefaultOrchestratorProject = "src/Lattice.Orchestrator";
+    public const int DefaultOrchestratorPort = 5010;
 
-    public ComponentConfig Orchestrator { get; set; } = new() { Project = "src/Lattice.Orchestrator", Port = 5010 };
+    /// <summary>
+    /// A <c>gateway:</c> section keeps the defaults of the fields it leaves out (PlatformConfigLoader fills them in:
+    /// the deserializer makes a fresh object for a section that is present).
+    /// </summary>
+    public ComponentConfig Gateway { get; set; } = new() { Project = DefaultGatewayProject, Port = DefaultGatewayPort };
+
+    public ComponentConfig Orchestrator { get; set; } = new() { Project = DefaultOrchestratorProject, Port = DefaultOrchestratorPort };
 
     /// <summary>The AI services, by logical name (the name pipelines and gateway routes use).</summary>
     public Dictionary<string, ComponentConfig> Services { get; set; } = new(StringComparer.Ordinal);

@@ -36,6 +36,8 @@ public static partial class PlatformConfigLoader
                 .WithEnforceRequiredMembers()
                 .Build();
             config = deserializer.Deserialize<PlatformConfig?>(yaml) ?? new PlatformConfig();
+            KeepDefaults(config.Gateway, "gateway", PlatformConfig.DefaultGatewayProject, PlatformConfig.DefaultGatewayPort, marks);
+            KeepDefaults(config.Orchestrator, "orchestrator", PlatformConfig.DefaultOrchestratorProject, PlatformConfig.DefaultOrchestratorPort, marks);
         }
         catch (YamlException e)
         {
@@ -49,6 +51,23 @@ public static partial class PlatformConfigLoader
         }
 
         return Resolve(config, fullPath, new Locations(configPath, marks), replicaOverrides ?? new Dictionary<string, int>(), configuration);
+    }
+
+    /// <summary>
+    /// "Every field is optional": a section such as <c>gateway: { port: 6000 }</c> keeps the default project (and
+    /// <c>gateway: { project: ... }</c> the default port), which a freshly deserialized section would have lost.
+    /// </summary>
+    private static void KeepDefaults(ComponentConfig component, string section, string project, int port, IReadOnlyDictionary<string, Mark> marks)
+    {
+        if (!marks.ContainsKey(section + ".project"))
+        {
+            component.Project = project;
+        }
+
+        if (!marks.ContainsKey(section + ".port"))
+        {
+            component.Port = port;
+        }
     }
 
     private static PlatformPlan Resolve(PlatformConfig config, string configPath, Locations at, IReadOnlyDictionary<string, int> replicaOverrides, string? configurationOverride)

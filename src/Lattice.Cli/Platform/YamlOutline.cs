@@ -26,8 +26,16 @@ internal static class YamlOutline
         return marks;
     }
 
-    private static void ReadNode(IParser parser, string path, Dictionary<string, Mark> marks, string file)
+    /// <summary>Deeper nesting than this is refused: lattice.yaml needs four levels, and the walk recurses.</summary>
+    private const int MaxDepth = 64;
+
+    private static void ReadNode(IParser parser, string path, Dictionary<string, Mark> marks, string file, int depth = 0)
     {
+        if (depth > MaxDepth && parser.Current is MappingStart or SequenceStart)
+        {
+            throw new PlatformConfigException($"{At(file, parser.Current.Start)}: nested more than {MaxDepth} levels deep");
+        }
+
         if (parser.TryConsume<MappingStart>(out _))
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -46,14 +54,14 @@ internal static class YamlOutline
                     throw new PlatformConfigException($"{At(file, key.Start)}: '{keyPath}' has no value (give it one, or delete the line to keep the default)");
                 }
 
-                ReadNode(parser, keyPath, marks, file);
+                ReadNode(parser, keyPath, marks, file, depth + 1);
             }
         }
         else if (parser.TryConsume<SequenceStart>(out _))
         {
             for (var i = 0; !parser.TryConsume<SequenceEnd>(out _); i++)
             {
-                ReadNode(parser, $"{path}[{i}]", marks, file);
+                ReadNode(parser, $"{path}[{i}]", marks, file, depth + 1);
             }
         }
         else

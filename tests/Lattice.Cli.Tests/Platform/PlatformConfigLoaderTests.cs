@@ -62,6 +62,8 @@ public sealed class PlatformConfigLoaderTests : IDisposable
         { "services: [spam]\n", ["lattice.yaml:1:"] },
         { "services:\n  - spam\n", ["lattice.yaml:2:"] },
         { "gateway: {\n", ["lattice.yaml:"] },
+        // The outline's walk recursed once per level: 200,000 levels overflowed the stack (exit 134).
+        { "services: " + new string('[', 200_000) + new string(']', 200_000) + "\n", ["lattice.yaml:1:", "nested more than 64 levels deep"] },
     };
 
     [Theory]
@@ -135,6 +137,23 @@ public sealed class PlatformConfigLoaderTests : IDisposable
         Assert.Contains(sut.Components, c => c.Kind == ComponentKind.Gateway);
         Assert.Contains(sut.Components, c => c.Name == "sentiment");
         Assert.Equal(new LogRotation(10 * 1024 * 1024, MaxFiles: 3), sut.LogRotation);
+    }
+
+    [Fact]
+    public void Load_PartialGatewayAndOrchestratorSections_KeepTheDefaultsOfWhatTheyLeaveOut()
+    {
+        // "Every field is optional": a section that names only its port lost the default project ('' is not a
+        // folder), and one that names only its project lost the default port (0).
+        Directory.CreateDirectory(Path.Combine(_root, PlatformConfig.DefaultGatewayProject));
+        var path = Write("gateway:\n  port: 6000\norchestrator:\n  project: src/Orchestrator\n");
+
+        var sut = PlatformConfigLoader.Load(path);
+
+        var gateway = Assert.Single(sut.Components, c => c.Kind == ComponentKind.Gateway);
+        Assert.Equal(Path.Combine(_root, PlatformConfig.DefaultGatewayProject), gateway.ProjectFolder.TrimEnd(Path.DirectorySeparatorChar));
+        Assert.Equal(6000, gateway.Replicas[0].Port);
+        var orchestrator = Assert.Single(sut.Components, c => c.Kind == ComponentKind.Orchestrator);
+        Assert.Equal(PlatformConfig.DefaultOrchestratorPort, orchestrator.Replicas[0].Port);
     }
 
     [Fact]
