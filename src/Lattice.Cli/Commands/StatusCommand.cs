@@ -36,7 +36,12 @@ internal static class StatusCommand
                 return 1;
             }
 
-            var state = JsonSerializer.Deserialize<PlatformState>(await File.ReadAllTextAsync(statePath, cancellationToken), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+            if (StateFile.TryRead(statePath, out var problem) is not { } state)
+            {
+                await Console.Error.WriteLineAsync($"{statePath} cannot be read ({problem}). If lattice up is not running, delete the file; lattice up writes it anew.");
+                return 1;
+            }
+
             var running = SupervisorIdentity.IsRunning(state.SupervisorPid, state.SupervisorStartedAt);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var rows = new List<StatusRow>();

@@ -16,7 +16,11 @@ public static partial class PlatformConfigLoader
 
     public static PlatformPlan Load(string configPath, IReadOnlyDictionary<string, int>? replicaOverrides = null, string? configuration = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(configPath);
+        if (string.IsNullOrWhiteSpace(configPath) || configPath.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new PlatformConfigException($"--config must name a file, such as {DefaultFileName}.");
+        }
+
         var fullPath = Path.GetFullPath(configPath);
         if (!File.Exists(fullPath))
         {

@@ -14,6 +14,34 @@ internal sealed class StateFile(string path, LogSink logs)
 
     private bool _failing;
 
+    /// <summary>
+    /// Reads a state file for <c>lattice status</c>: null, with <paramref name="problem"/> saying why, when it is not
+    /// JSON, or not a state (no replica list), as a hand edit, a crash in mid-write on a file system without atomic
+    /// renames, or a file of another program leaves it.
+    /// </summary>
+    public static PlatformState? TryRead(string path, out string? problem)
+    {
+        try
+        {
+            var state = JsonSerializer.Deserialize<PlatformState>(File.ReadAllText(path), Json);
+            problem = state is null ? "it holds null"
+                : state.Replicas is null ? "it has no replica list"
+                : state.Replicas.Any(r => r is null || r.Component is null) ? "a replica entry has no component"
+                : null;
+            return problem is null ? state : null;
+        }
+        catch (JsonException e)
+        {
+            problem = e.Message;
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = e.Message;
+            return null;
+        }
+    }
+
     public void Write(PlatformState state)
     {
         var temporary = path + ".tmp";

@@ -139,6 +139,18 @@ public sealed class PlatformConfigLoaderTests : IDisposable
         Assert.Equal(new LogRotation(10 * 1024 * 1024, MaxFiles: 3), sut.LogRotation);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    [InlineData("a\0b.yaml")]
+    public void Load_NoUsableConfigPath_FailsWithAMessage(string configPath)
+    {
+        // `lattice up --config ""` crashed with an ArgumentException and its stack trace.
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigLoader.Load(configPath));
+
+        Assert.Contains("--config must name a file", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_PartialGatewayAndOrchestratorSections_KeepTheDefaultsOfWhatTheyLeaveOut()
     {

@@ -34,6 +34,38 @@ public sealed class StateFileTests : IDisposable
         Assert.Equal(3, RestartsIn(path));
     }
 
+    [Theory]
+    [InlineData("{garbage")]
+    [InlineData("[]")]
+    [InlineData("null")]
+    [InlineData("{\"supervisorPid\": -5, \"replicas\": null}")]
+    [InlineData("{\"supervisorPid\": 1, \"replicas\": [null]}")]
+    [InlineData("")]
+    public void TryRead_NotAState_IsNullWithAReason(string text)
+    {
+        // lattice status crashed on each of these (JsonException, NullReferenceException) with a stack trace.
+        var path = Path.Combine(_folder, Supervisor.StateFileName);
+        File.WriteAllText(path, text);
+
+        var state = StateFile.TryRead(path, out var problem);
+
+        Assert.Null(state);
+        Assert.False(string.IsNullOrWhiteSpace(problem));
+    }
+
+    [Fact]
+    public void TryRead_AWrittenState_ReadsItBack()
+    {
+        using var logs = new LogSink(Path.Combine(_folder, "logs"), _console);
+        var path = Path.Combine(_folder, Supervisor.StateFileName);
+        new StateFile(path, logs).Write(State(restarts: 7));
+
+        var state = StateFile.TryRead(path, out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal(7, Assert.Single(state!.Replicas).Restarts);
+    }
+
     [Fact]
     public void Write_DiskFull_DoesNotThrowAndSaysWhy()
     {
