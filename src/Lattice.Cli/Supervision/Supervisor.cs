@@ -29,9 +29,12 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
 
     public async Task<int> RunAsync(bool build, CancellationToken stopping)
     {
-        Directory.CreateDirectory(plan.DataFolder);
-        using var logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out, plan.LogRotation, timeProvider);
-        var adminKey = AdminKey.LoadOrCreate(plan.DataFolder);
+        using var logs = OpenDataFolder(out var adminKey);
+        if (logs is null)
+        {
+            return 2;
+        }
+
         var state = new StateFile(Path.Combine(plan.DataFolder, StateFileName), logs);
 
         if (BusyPorts() is { Count: > 0 } busy)
@@ -248,6 +251,29 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// The data folder, its logs and the admin key; null (having said why) when the folder cannot be made or written,
+    /// such as a dataFolder that names a file, or one under /proc or without write permission.
+    /// </summary>
+    private LogSink? OpenDataFolder(out string adminKey)
+    {
+        LogSink? logs = null;
+        try
+        {
+            Directory.CreateDirectory(plan.DataFolder);
+            logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out, plan.LogRotation, timeProvider);
+            adminKey = AdminKey.LoadOrCreate(plan.DataFolder);
+            return logs;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logs?.Dispose();
+            adminKey = string.Empty;
+            console.MarkupLineInterpolated($"[red]The data folder {plan.DataFolder} cannot be used[/] ({e.Message}). Set dataFolder in lattice.yaml to a folder lattice may create and write.");
+            return null;
+        }
     }
 
     private void PrintWelcome(string adminKey)

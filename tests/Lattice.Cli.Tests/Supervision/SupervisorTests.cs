@@ -29,6 +29,22 @@ public sealed class SupervisorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_DataFolderIsAFile_SaysSoAndExitsWith2WithoutStartingAnything()
+    {
+        // An unhandled IOException with its stack trace before.
+        var component = Component("orchestrator", ComponentKind.Orchestrator, replicas: 1);
+        var plan = TestPlans.For(_root, component);
+        File.WriteAllText(plan.DataFolder, "not a folder");
+
+        var exitCode = await RunAsync(plan);
+
+        Assert.Equal(2, exitCode);
+        var output = _output.ToString();
+        Assert.Contains($"The data folder {plan.DataFolder} cannot be used", output, StringComparison.Ordinal);
+        Assert.Contains("dataFolder", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_StateJson_NamesTheSupervisorByPidAndStartTime()
     {
         // lattice status compares both: a process that took the pid over after lattice died is not "running".
