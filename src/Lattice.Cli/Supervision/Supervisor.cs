@@ -29,11 +29,15 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
 
     public async Task<int> RunAsync(bool build, CancellationToken stopping)
     {
-        using var logs = OpenDataFolder(out var adminKey);
+        var folder = OpenDataFolder();
+        using var folderLock = folder.Lock;
+        using var logs = folder.Logs;
         if (logs is null)
         {
-            return 2;
+            return folder.ExitCode; // said why
         }
+
+        var adminKey = folder.AdminKey;
 
         var state = new StateFile(Path.Combine(plan.DataFolder, StateFileName), logs);
 
@@ -254,27 +258,38 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
     }
 
     /// <summary>
-    /// The data folder, its logs and the admin key; null (having said why) when the folder cannot be made or written,
-    /// such as a dataFolder that names a file, or one under /proc or without write permission.
+    /// The data folder, locked for this run, its logs and the admin key. Exit code 1 (having said why) when another
+    /// lattice up holds the folder, 2 when it cannot be made or written, such as a dataFolder that names a file, or one
+    /// under /proc or without write permission.
     /// </summary>
-    private LogSink? OpenDataFolder(out string adminKey)
+    private DataFolder OpenDataFolder()
     {
+        DataFolderLock? folderLock = null;
         LogSink? logs = null;
         try
         {
             Directory.CreateDirectory(plan.DataFolder);
+            folderLock = DataFolderLock.TryAcquire(plan.DataFolder);
+            if (folderLock is null)
+            {
+                console.MarkupLineInterpolated($"[red]The data folder {plan.DataFolder} is in use by another lattice up[/] (its pid is in {DataFolderLock.FileName}; `lattice status` tells). Stop it, or give this one another dataFolder.");
+                return new DataFolder(null, null, string.Empty, 1);
+            }
+
             logs = new LogSink(Path.Combine(plan.DataFolder, "logs"), Console.Out, plan.LogRotation, timeProvider);
-            adminKey = AdminKey.LoadOrCreate(plan.DataFolder);
-            return logs;
+            return new DataFolder(folderLock, logs, AdminKey.LoadOrCreate(plan.DataFolder), 0);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             logs?.Dispose();
-            adminKey = string.Empty;
+            folderLock?.Dispose();
             console.MarkupLineInterpolated($"[red]The data folder {plan.DataFolder} cannot be used[/] ({e.Message}). Set dataFolder in lattice.yaml to a folder lattice may create and write.");
-            return null;
+            return new DataFolder(null, null, string.Empty, 2);
         }
     }
+
+    /// <summary>Logs are null exactly when the folder cannot be used (ExitCode 1 or 2).</summary>
+    private readonly record struct DataFolder(DataFolderLock? Lock, LogSink? Logs, string AdminKey, int ExitCode);
 
     private void PrintWelcome(string adminKey)
     {

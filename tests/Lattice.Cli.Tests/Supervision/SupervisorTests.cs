@@ -45,6 +45,32 @@ public sealed class SupervisorTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_DataFolderHeldByAnotherLatticeUp_RefusesWithExit1AndLeavesItsFilesAlone()
+    {
+        // Two lattice up runs with other ports but one data folder both ran: the second took over state.json, the
+        // logs and the gateway's key store.
+        var component = Component("orchestrator", ComponentKind.Orchestrator, replicas: 1);
+        var plan = TestPlans.For(_root, component);
+        Directory.CreateDirectory(plan.DataFolder);
+        var statePath = Path.Combine(plan.DataFolder, Supervisor.StateFileName);
+        File.WriteAllText(statePath, "{\"theirs\": true}");
+        using (var other = DataFolderLock.TryAcquire(plan.DataFolder))
+        {
+            Assert.NotNull(other);
+
+            var exitCode = await RunAsync(plan);
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains($"The data folder {plan.DataFolder} is in use by another lattice up", _output.ToString(), StringComparison.Ordinal);
+            Assert.Equal("{\"theirs\": true}", File.ReadAllText(statePath));
+            Assert.False(Directory.Exists(Path.Combine(plan.DataFolder, "logs")));
+        }
+
+        using var again = DataFolderLock.TryAcquire(plan.DataFolder);
+        Assert.NotNull(again); // released with its holder
+    }
+
+    [Fact]
     public async Task RunAsync_StateJson_NamesTheSupervisorByPidAndStartTime()
     {
         // lattice status compares both: a process that took the pid over after lattice died is not "running".
