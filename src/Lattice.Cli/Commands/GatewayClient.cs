@@ -25,6 +25,12 @@ internal static class GatewayClient
         }
 
         var (baseUrl, apiKey) = Resolve(configPath, gateway, key);
+        if (CheckOptions(gateway, apiKey) is { } problem)
+        {
+            await Console.Error.WriteLineAsync(problem);
+            return 2;
+        }
+
         return await SendAsync(baseUrl, apiKey, route(segment), body, Timeout, Console.Out, Console.Error, cancellationToken);
     }
 
@@ -88,10 +94,26 @@ internal static class GatewayClient
             // No lattice.yaml here: rely on the options and environment.
         }
 
-        var url = gateway is not null ? new Uri(gateway.TrimEnd('/') + "/") : fromState ?? new Uri("http://127.0.0.1:5000/");
+        var url = gateway is not null && GatewayUrl(gateway) is { } given ? given : fromState ?? new Uri("http://127.0.0.1:5000/");
         var apiKey = key ?? Environment.GetEnvironmentVariable("LATTICE_API_KEY") ?? (dataFolder is null ? null : AdminKey.TryLoad(dataFolder));
         return (url, apiKey);
     }
+
+    /// <summary>
+    /// Why <c>--gateway</c> or the key cannot be used, or null: the gateway must be an absolute http(s) URL, and the key
+    /// (from <c>--key</c>, <c>$LATTICE_API_KEY</c> or the data folder) printable ASCII, as an HTTP header carries it.
+    /// </summary>
+    internal static string? CheckOptions(string? gateway, string? key) =>
+        gateway is not null && GatewayUrl(gateway) is null
+            ? $"--gateway must be an http or https URL such as http://127.0.0.1:5000, not '{gateway}'."
+            : key is not null && (key.Length == 0 || key.Any(c => c is < '!' or > '~'))
+                ? "The API key (--key or $LATTICE_API_KEY) must be printable ASCII without spaces, as an Authorization header carries it."
+                : null;
+
+    private static Uri? GatewayUrl(string gateway) =>
+        Uri.TryCreate(gateway.TrimEnd('/') + "/", UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            ? url
+            : null;
 
     private static string Pretty(string text)
     {

@@ -53,6 +53,29 @@ public sealed class GatewayClientTests : IDisposable
         Assert.Contains("did not answer api/pipelines/slow within 0.2s", _error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("not a url", null)]
+    [InlineData("ftp://127.0.0.1:19450", null)]
+    [InlineData("/relative", null)]
+    [InlineData(null, "a\nb")]
+    [InlineData(null, "with space")]
+    [InlineData(null, "")]
+    public void CheckOptions_UnusableGatewayOrKey_SaysWhich(string? gateway, string? key)
+    {
+        // Each crashed predict / pipeline run with an unhandled UriFormatException, NotSupportedException or FormatException.
+        var problem = GatewayClient.CheckOptions(gateway, key);
+
+        Assert.NotNull(problem);
+        Assert.Contains(gateway is null ? "API key" : "--gateway", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5000", "lat_abc-DEF_123")]
+    [InlineData("https://gateway.example/", null)]
+    [InlineData(null, "eyJhbGciOiJIUzI1NiJ9.e30.sig")]
+    public void CheckOptions_UsableGatewayAndKey_AreAccepted(string? gateway, string? key) =>
+        Assert.Null(GatewayClient.CheckOptions(gateway, key));
+
     public void Dispose() => _gateway.Close();
 
     private async Task<string> AnswerAsync(CancellationToken cancellationToken)
