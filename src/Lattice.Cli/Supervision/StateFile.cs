@@ -30,12 +30,7 @@ internal sealed class StateFile(string path, LogSink logs)
                 : null;
             return problem is null ? state : null;
         }
-        catch (JsonException e)
-        {
-            problem = e.Message;
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
             problem = e.Message;
             return null;

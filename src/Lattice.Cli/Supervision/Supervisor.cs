@@ -38,7 +38,6 @@ internal sealed class Supervisor(PlatformPlan plan, IAnsiConsole console, TimePr
         }
 
         var adminKey = folder.AdminKey;
-
         var state = new StateFile(Path.Combine(plan.DataFolder, StateFileName), logs);
 
         if (BusyPorts() is { Count: > 0 } busy)

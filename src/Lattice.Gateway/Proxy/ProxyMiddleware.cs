@@ -684,7 +684,6 @@ internal sealed partial class ProxyMiddleware(
         return earliest == long.MaxValue ? 0 : earliest;
     }
 
-    /// <summary>An answer with a header Kestrel cannot send on (control or non-ASCII characters, two Content-Lengths).</summary>
     /// <summary>
     /// 408 for a body that stopped arriving: slower than Kestrel's minimum data rate, or not whole within the route's
     /// timeout. The rest of the body is not read, so the connection closes after this answer (RFC 9110 §15.5.9).
@@ -696,6 +695,10 @@ internal sealed partial class ProxyMiddleware(
             $"The request body did not arrive in time: it came slower than the minimum data rate, or was not whole within {route.Timeout.TotalSeconds:0.###} s.");
     }
 
+    /// <summary>
+    /// An answer Kestrel cannot send on: a 1xx or out-of-range status, or a header with control or non-ASCII characters
+    /// or a second Content-Length.
+    /// </summary>
     private async Task WriteUnrelayableAnswerAsync(HttpContext context, GatewayRoute route, Replica replica)
     {
         GatewayLog.ForwardFailed(logger, route.Id, replica.Name, "invalid_response_header", null);

@@ -55,6 +55,6 @@ internal sealed class GatewayRoute
         // would cut the query there, dropping what follows ("?x=#&version=9" lost version=9). Escaped, it means to the
         // service what it meant to Kestrel. Everything else goes as the client sent it (Replica.UriFor turns off Uri's
         // canonicalization): '"' or '{' included, as nginx sends them.
-        return path + (query.Contains('#', StringComparison.Ordinal) ? query.Replace("#", "%23", StringComparison.Ordinal) : query);
+        return path + query.Replace("#", "%23", StringComparison.Ordinal); // the same string when there is none
     }
 }

@@ -85,30 +85,15 @@ public sealed class ForwardingTests
     {
         // A body that stops arriving holds the upstream too: past the route's timeout that is the client's fault, and
         // must not count toward ejecting the replica or opening its circuit for every caller.
-        await using var upstream = await Upstreams.StartAsync(app => app.MapPost("/read", async (HttpContext context) =>
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            return "read";
-        }));
+        await using var upstream = await StartBodyReaderAsync();
         var settings = GatewayHost.Route("read", "/api/read", "read", "/read", [upstream.BaseAddress])
             .With("Lattice:Gateway:Routes:read:Timeout", "00:00:00.500")
             .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1");
         await using var sut = await GatewayHost.StartAsync(settings);
 
-        using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(sut.BaseAddress.Host, sut.BaseAddress.Port, Ct);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
-            "POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 200000\r\n\r\n" + new string('a', 70_000)), Ct);
-        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-        var answer = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct); // the gateway closes the connection
+        var answer = await SendStalledBodyAsync(sut, 200_000, new string('a', 70_000));
 
-        Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
-        Assert.Contains(ProblemTypes.RequestTimeout, answer, StringComparison.Ordinal);
-        Assert.Contains("Connection: close", answer, StringComparison.OrdinalIgnoreCase);
-        var replica = Assert.Single(sut.Services.GetRequiredService<Lattice.Gateway.LoadBalancing.ClusterRegistry>().GetOrAdd("read").Replicas);
-        Assert.Equal(0, replica.ConsecutiveFailures);
-        Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, replica.CircuitState);
+        var replica = AssertRefused408WithoutBlame(sut, answer);
         Assert.False(replica.IsEjected(DateTimeOffset.UtcNow.UtcTicks));
 
         using var client = sut.CreateClient();
@@ -123,30 +108,46 @@ public sealed class ForwardingTests
     {
         // Kestrel's minimum body data rate (240 bytes/s after a 5 s grace) ends the read long before the route's
         // timeout; before, that was a 400 "Reading the request body failed".
-        await using var upstream = await Upstreams.StartAsync(app => app.MapPost("/read", async (HttpContext context) =>
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            return "read";
-        }));
+        await using var upstream = await StartBodyReaderAsync();
         var settings = GatewayHost.Route("read", "/api/read", "read", "/read", [upstream.BaseAddress])
             .With("Lattice:Gateway:Routes:read:Cache", cached ? "true" : "false")
             .With("Lattice:Gateway:LoadBalancing:ConsecutiveFailures", "1");
         await using var sut = await GatewayHost.StartAsync(settings);
 
+        var answer = await SendStalledBodyAsync(sut, 100, "12345678");
+
+        AssertRefused408WithoutBlame(sut, answer);
+    }
+
+    /// <summary>An upstream whose POST /read reads the whole body before it answers.</summary>
+    private static Task<Lattice.Testing.KestrelApp> StartBodyReaderAsync() => Upstreams.StartAsync(app => app.MapPost("/read", async (HttpContext context) =>
+    {
+        await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+        return "read";
+    }));
+
+    /// <summary>Posts to /api/read a body of <paramref name="declared"/> bytes of which only <paramref name="sent"/> come, then reads the answer until the gateway closes.</summary>
+    private static async Task<string> SendStalledBodyAsync(GatewayHost sut, int declared, string sent)
+    {
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(sut.BaseAddress.Host, sut.BaseAddress.Port, Ct);
         var stream = tcp.GetStream();
         await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
-            "POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n12345678"), Ct);
+            $"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {declared}\r\n\r\n{sent}"), Ct);
         using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-        var answer = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct); // the gateway closes the connection
+        return await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct); // the gateway closes the connection
+    }
 
+    /// <summary>The answer is a 408 problem that closes the connection, and route 'read''s replica took no blame for it.</summary>
+    private static Lattice.Gateway.LoadBalancing.Replica AssertRefused408WithoutBlame(GatewayHost sut, string answer)
+    {
         Assert.StartsWith("HTTP/1.1 408 ", answer, StringComparison.Ordinal);
         Assert.Contains(ProblemTypes.RequestTimeout, answer, StringComparison.Ordinal);
         Assert.Contains("Connection: close", answer, StringComparison.OrdinalIgnoreCase);
         var replica = Assert.Single(sut.Services.GetRequiredService<Lattice.Gateway.LoadBalancing.ClusterRegistry>().GetOrAdd("read").Replicas);
         Assert.Equal(0, replica.ConsecutiveFailures);
         Assert.Equal(Polly.CircuitBreaker.CircuitState.Closed, replica.CircuitState);
+        return replica;
     }
 
     [Fact]
